@@ -1,0 +1,186 @@
+"""roombot's settings: TOML plus environment overrides for secrets, loaded once into frozen dataclasses."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import MISSING, dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SECRET_ENV = {
+    "app_id": "ROOMBOT_FEISHU_APP_ID",
+    "app_secret": "ROOMBOT_FEISHU_APP_SECRET",
+    "encrypt_key": "ROOMBOT_FEISHU_ENCRYPT_KEY",
+    "verification_token": "ROOMBOT_FEISHU_VERIFICATION_TOKEN",
+}
+STORAGE_ENV = "ROOMBOT_STORAGE_URL"
+PRIVACY_NAMES = ("all", "dm_only", "counts_only")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or wrong; the message names the key and how to set it."""
+
+
+@dataclass(frozen=True)
+class FeishuSettings:
+    app_id: str
+    app_secret: str
+    encrypt_key: str = ""
+    verification_token: str = ""
+    domain: str = "https://open.feishu.cn"
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    timezone: str = "Asia/Shanghai"
+    room_level_id: str = "0"  # "0" = the tenant root
+    slot_minutes: int = 30  # "at 3pm" means 15:00 plus this
+    workers: int = 4
+    time_budget_seconds: float = 20.0  # a user never waits longer than this for Feishu
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    threads: int = 8
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    url: str = "sqlite:///roombot.db"
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    time: str = "09:00"  # default time of day for a new subscription, tenant timezone
+    admins: tuple[str, ...] = ()  # open_ids allowed to subscribe groups; empty = anyone in the chat
+    export_threshold: int = 300  # a day with more rows than this goes through the async export
+    misfire_grace_seconds: int = 3600
+
+    @property
+    def default_time(self) -> time:
+        return parse_clock(self.time, "digest.time")
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    reserver_names: str = "all"  # all | dm_only | counts_only
+    show_topics: bool = False  # meeting titles are private unless turned on
+
+
+@dataclass(frozen=True)
+class Settings:
+    feishu: FeishuSettings
+    bot: BotSettings = field(default_factory=BotSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
+
+
+def parse_clock(text: str, key: str) -> time:
+    """Parse "HH:MM" or fail naming the key."""
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ConfigError(f'{key} = "{text}" is not a time of day; write it as "HH:MM", e.g. "09:00"')
+    return time(int(match[1]), int(match[2]))
+
+
+def load_settings(path: str | Path | None, env: Mapping[str, str]) -> Settings:
+    """Read the TOML file at `path` (optional), apply env overrides, validate."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} not found; copy config.example.toml") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    return settings_from_dict(data, env)
+
+
+def settings_from_dict(data: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
+    """Build validated settings from parsed TOML and environment variables."""
+    known = {"feishu", "bot", "server", "storage", "digest", "privacy"}
+    for section in data:
+        if section not in known:
+            raise ConfigError(f"[{section}] is not a roombot config section; known: {sorted(known)}")
+    feishu_raw = dict(data.get("feishu", {}))
+    for key, var in SECRET_ENV.items():
+        if env.get(var):
+            feishu_raw[key] = env[var]
+    storage_raw = dict(data.get("storage", {}))
+    if env.get(STORAGE_ENV):
+        storage_raw["url"] = env[STORAGE_ENV]
+    for key in ("app_id", "app_secret"):
+        if not str(feishu_raw.get(key, "")).strip():
+            raise ConfigError(
+                f"feishu.{key} is missing: set it in the [feishu] section of the config file "
+                f"or in the environment variable {SECRET_ENV[key]}"
+            )
+    settings = Settings(
+        feishu=_section(FeishuSettings, "feishu", feishu_raw),
+        bot=_section(BotSettings, "bot", data.get("bot", {})),
+        server=_section(ServerSettings, "server", data.get("server", {})),
+        storage=_section(StorageSettings, "storage", storage_raw),
+        digest=_section(DigestSettings, "digest", data.get("digest", {})),
+        privacy=_section(PrivacySettings, "privacy", data.get("privacy", {})),
+    )
+    _validate(settings)
+    return settings
+
+
+def _section(cls: type, name: str, raw: Mapping[str, Any]) -> Any:
+    fields = cls.__dataclass_fields__
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in fields:
+            raise ConfigError(f"{name}.{key} is not a known setting; known: {sorted(fields)}")
+        default = fields[key].default
+        if default is MISSING:
+            default = ""
+        if isinstance(default, tuple):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{name}.{key} must be a list of strings")
+            value = tuple(value)
+        elif default is not None and not isinstance(value, type(default)):
+            if not (isinstance(default, float) and isinstance(value, int)):
+                raise ConfigError(
+                    f"{name}.{key} must be a {type(default).__name__}, got {value!r}"
+                )
+        values[key] = value
+    return cls(**values)
+
+
+def _validate(settings: Settings) -> None:
+    try:
+        ZoneInfo(settings.bot.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f'bot.timezone = "{settings.bot.timezone}" is not an IANA timezone, e.g. "Asia/Shanghai"'
+        ) from None
+    domain = settings.feishu.domain
+    if not re.fullmatch(r"https://[^/]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?", domain):
+        raise ConfigError(
+            f'feishu.domain = "{domain}" must be https://host (e.g. https://open.feishu.cn or '
+            "https://open.larksuite.com), or http://127.0.0.1:PORT for the sandbox"
+        )
+    url = settings.storage.url
+    if not (url.startswith("sqlite:///") or url.startswith(("postgresql://", "postgres://"))):
+        raise ConfigError(
+            f'storage.url = "{url}" must be sqlite:///PATH or postgresql://user@host/db'
+        )
+    if settings.privacy.reserver_names not in PRIVACY_NAMES:
+        raise ConfigError(f"privacy.reserver_names must be one of {PRIVACY_NAMES}")
+    if not 5 <= settings.bot.slot_minutes <= 240:
+        raise ConfigError("bot.slot_minutes must be between 5 and 240")
+    if not 1 <= settings.server.port <= 65535:
+        raise ConfigError("server.port must be between 1 and 65535")
+    parse_clock(settings.digest.time, "digest.time")

@@ -1,0 +1,147 @@
+"""What people ask, as frozen values: the parser produces these, the answer functions consume them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any, Literal
+
+Lang = Literal["zh", "en"]
+PlaceKind = Literal["room", "floor", "building", "tenant"]
+ReportKind = Literal["no_shows", "early_releases"]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A time window in the tenant timezone; `start` < `end`, both aware."""
+
+    start: datetime
+    end: datetime
+    whole_day: bool = False  # the user named a day, not a time ("today", "明天")
+    label: str = ""  # how the user said it, for card subtitles ("tomorrow 3pm")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a question points: one room, a floor or building (a room level), or the whole tenant."""
+
+    kind: PlaceKind
+    id: str  # room_id for a room, level_id for a floor/building, "" for the tenant
+    label: str  # display name: "Mercury", "4F", "T2 · 7F"
+
+
+TENANT = Place("tenant", "", "")
+
+
+@dataclass(frozen=True)
+class WhoBooked:
+    """Who booked a room (or each room of a floor) during a window."""
+
+    lang: Lang
+    place: Place
+    window: Window
+
+
+@dataclass(frozen=True)
+class IsFree:
+    """Is a room, or each room of a floor/building, free over a window."""
+
+    lang: Lang
+    place: Place
+    window: Window
+
+
+@dataclass(frozen=True)
+class FindFree:
+    """Find rooms free over the whole window, with at least `capacity` seats, inside `place`."""
+
+    lang: Lang
+    window: Window
+    capacity: int = 0
+    place: Place = TENANT
+
+
+@dataclass(frozen=True)
+class Report:
+    """An on-demand insight report (no-shows, early releases) over whole local days."""
+
+    lang: Lang
+    kinds: tuple[ReportKind, ...]
+    window: Window
+    place: Place = TENANT
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    """Subscribe this chat to the daily digest."""
+
+    lang: Lang
+    kinds: tuple[ReportKind, ...] = ("no_shows", "early_releases")
+    at: time | None = None  # None = the configured default digest time
+    place: Place = TENANT
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    """Stop this chat's digests (all of them, or those for one place)."""
+
+    lang: Lang
+    place: Place | None = None
+
+
+@dataclass(frozen=True)
+class ListSubscriptions:
+    """Show this chat's subscriptions."""
+
+    lang: Lang
+
+
+@dataclass(frozen=True)
+class Help:
+    """Show what roombot can do; `reason` says why we got here."""
+
+    lang: Lang
+    reason: Literal["asked", "not_understood", "not_text", "greeting"] = "asked"
+
+
+@dataclass(frozen=True)
+class ChooseRoom:
+    """The room name matched several rooms: ask which one, then ask `question` again."""
+
+    lang: Lang
+    said: str  # the name as the user typed it
+    options: tuple[Place, ...]
+    question: WhoBooked | IsFree
+
+
+@dataclass(frozen=True)
+class UnknownRoom:
+    """The room name matched nothing: show the closest names."""
+
+    lang: Lang
+    said: str
+    suggestions: tuple[Place, ...]
+    question: WhoBooked | IsFree
+
+
+@dataclass(frozen=True)
+class BadTime:
+    """The time could not be understood or is impossible ("25:00", "Feb 30")."""
+
+    lang: Lang
+    said: str
+    reason: str  # a short machine key: "hour_out_of_range", "end_before_start", "too_far", ...
+
+
+Query = (
+    WhoBooked | IsFree | FindFree | Report | Subscribe | Unsubscribe | ListSubscriptions
+    | Help | ChooseRoom | UnknownRoom | BadTime
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer ready to render: the card template's name and the data it shows."""
+
+    card: str  # template name without extension, e.g. "who_booked"
+    data: dict[str, Any] = field(default_factory=dict)
+    lang: Lang = "en"
