@@ -52,6 +52,14 @@ class Conversation:
         card = self._card(query, context)
         self.services.gateway.reply_card(message.message_id, card, uuid=send_uuid(message.dedupe_key))
 
+    def card_for_text(self, text: str, chat_id: str = "", chat_type: str = "p2p",
+                      user_open_id: str = "") -> dict[str, Any]:
+        """The card roombot would reply with to `text` (for `roombot ask`)."""
+        context = self._context(chat_id, chat_type, user_open_id)
+        query = parse(text, context.now, context.directory,
+                      slot_minutes=self.services.settings.bot.slot_minutes)
+        return self._card(query, context)
+
     def understand(self, message: IncomingMessage, context: AnswerContext) -> Query:
         """Parse the text, or explain what the bot understands when there is no text."""
         if message.message_type != "text" or not message.text.strip():

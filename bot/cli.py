@@ -1,0 +1,169 @@
+"""The `roombot` command: serve, demo, sandbox, ask, parse, digest, doctor."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from bot.config import ConfigError, Settings, StorageSettings, load_settings
+
+log = logging.getLogger("roombot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `roombot` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=os.environ.get("ROOMBOT_LOG_LEVEL", "WARNING" if args.cmd in ("demo", "ask", "parse") else "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="roombot", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    serve = sub.add_parser("serve", help="run the webhook and the digest scheduler")
+    serve.add_argument("--config", required=True, help="path to roombot.toml")
+    serve.set_defaults(func=cmd_serve)
+    demo = sub.add_parser("demo", help="chat with roombot in the terminal, on the sandbox tenant")
+    _sandbox_args(demo)
+    demo.set_defaults(func=cmd_demo)
+    sandbox = sub.add_parser("sandbox", help="run the Feishu sandbox (fake Open API) alone")
+    sandbox.add_argument("--port", type=int, default=9300)
+    _sandbox_args(sandbox)
+    sandbox.set_defaults(func=cmd_sandbox)
+    ask = sub.add_parser("ask", help="ask one question and print the answer")
+    ask.add_argument("text")
+    ask.add_argument("--config", help="roombot.toml (default: the embedded sandbox tenant)")
+    ask.add_argument("--json", action="store_true", help="print the card JSON")
+    ask.set_defaults(func=cmd_ask)
+    parse = sub.add_parser("parse", help="show how a message is understood")
+    parse.add_argument("text")
+    parse.add_argument("--now", help="ISO time to parse against (default: now)")
+    parse.add_argument("--config", help="roombot.toml (default: the embedded sandbox tenant)")
+    parse.add_argument("--json", action="store_true")
+    parse.set_defaults(func=cmd_parse)
+    digest = sub.add_parser("digest", help="post the daily digests now")
+    digest.add_argument("--config", help="roombot.toml (default: the embedded sandbox tenant)")
+    digest.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD (default: yesterday)")
+    digest.add_argument("--chat", help="only this chat_id")
+    digest.add_argument("--dry-run", action="store_true", help="print the cards instead of sending")
+    digest.set_defaults(func=cmd_digest)
+    doctor = sub.add_parser("doctor", help="check the config and the Feishu permissions")
+    doctor.add_argument("--config", required=True)
+    doctor.set_defaults(func=cmd_doctor)
+    return parser
+
+
+def _sandbox_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rooms", type=int, default=60)
+
+
+def _settings(path: str | None) -> Settings:
+    return load_settings(path, os.environ)
+
+
+@contextmanager
+def _embedded(seed: int = 7, rooms: int = 60) -> Iterator[tuple[Settings, object]]:
+    """Settings pointing at an in-process sandbox tenant, with a throw-away store."""
+    from bot.config import Settings as S
+    from bot.sandbox import Sandbox
+
+    sandbox = Sandbox.start(seed=seed, rooms=rooms)
+    with tempfile.TemporaryDirectory(prefix="roombot-") as tmp:
+        try:
+            yield S(feishu=sandbox.feishu_settings(),
+                    storage=StorageSettings(f"sqlite:///{Path(tmp) / 'roombot.db'}")), sandbox
+        finally:
+            sandbox.stop()
+
+
+@contextmanager
+def _settings_or_embedded(path: str | None) -> Iterator[Settings]:
+    if path:
+        yield _settings(path)
+        return
+    with _embedded() as (settings, _sandbox):
+        yield settings
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the webhook under waitress with the worker recovery loop and the digest scheduler."""
+    from bot import create_app
+    from bot.runner import run_forever
+
+    settings = _settings(args.config)
+    run_forever(create_app(settings), settings)
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox import serve_forever
+
+    serve_forever(port=args.port, seed=args.seed, rooms=args.rooms, out=sys.stdout)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    with _embedded(args.seed, args.rooms) as (settings, sandbox):
+        return run_demo(settings, sandbox)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot import build_services
+    from bot.cardtext import card_to_text
+    from bot.conversation import Conversation
+
+    with _settings_or_embedded(args.config) as settings:
+        card = Conversation(build_services(settings)).card_for_text(args.text)
+    print(json.dumps(card, ensure_ascii=False, indent=2) if args.json else card_to_text(card))
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from bot import build_services
+    from bot.understand import describe, parse
+
+    with _settings_or_embedded(args.config) as settings:
+        services = build_services(settings)
+        tz = settings.bot.tz
+        now = datetime.fromisoformat(args.now).astimezone(tz) if args.now else services.now()
+        query = parse(args.text, now, services.directory.get(), slot_minutes=settings.bot.slot_minutes)
+    described = describe(query)
+    print(json.dumps(described, ensure_ascii=False, indent=None if args.json else 2, default=str))
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from bot import build_services
+    from bot.cardtext import card_to_text
+    from bot.digest import run_digests
+
+    with _settings_or_embedded(args.config) as settings:
+        result = run_digests(build_services(settings), day=args.date, chat_id=args.chat,
+                             dry_run=args.dry_run, on_progress=lambda m: print(m, file=sys.stderr))
+    for card in getattr(result, "cards", []) if args.dry_run else []:
+        print(card_to_text(card), end="\n\n")
+    print(result, file=sys.stderr)
+    return 1 if getattr(result, "failed", None) else 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import run_doctor
+
+    return run_doctor(_settings(args.config), out=sys.stdout)
