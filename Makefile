@@ -14,6 +14,7 @@ demo: $(BIN)/roombot
 	$(BIN)/roombot demo
 
 test: $(BIN)/roombot
+	sh scripts/ensure_postgres.sh
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/roombot

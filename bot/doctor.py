@@ -1,0 +1,58 @@
+"""`roombot doctor`: check the config and each Feishu permission roombot needs, one line each."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Callable, TextIO
+
+from bot import build_services
+from bot.config import Settings
+from bot.feishu.errors import FeishuError, PermissionMissing
+from bot.services import Services
+
+
+def run_doctor(settings: Settings, out: TextIO) -> int:
+    """Run every check; exit status 0 only when all pass."""
+    services = build_services(settings)
+    out.write(f"config ok: domain {settings.feishu.domain}, timezone {settings.bot.timezone}, "
+              f"storage {settings.storage.url.split('@')[-1]}\n")
+    checks: list[tuple[str, Callable[[Services], str]]] = [
+        ("app credentials and bot info (bot/v3/info)", _bot),
+        ("room directory (vc:room:readonly)", _rooms),
+        ("reservation ledger (vc:room:readonly + admin VC rights)", _reservations),
+        ("free/busy (calendar:room:readonly)", _freebusy),
+    ]
+    failures = 0
+    for name, check in checks:
+        try:
+            out.write(f"  ✓ {name}: {check(services)}\n")
+        except PermissionMissing as exc:
+            failures += 1
+            out.write(f"  ✗ {name}: grant {', '.join(exc.scopes) or 'the scope'} (log_id {exc.log_id})\n")
+        except FeishuError as exc:
+            failures += 1
+            out.write(f"  ✗ {name}: {exc.code} {exc.msg} (log_id {exc.log_id or '-'})\n")
+    return 1 if failures else 0
+
+
+def _bot(services: Services) -> str:
+    return f"open_id {services.gateway.bot_open_id()}"
+
+
+def _rooms(services: Services) -> str:
+    directory = services.directory.get()
+    return f"{len(directory.rooms)} rooms in {len(directory.levels)} levels"
+
+
+def _reservations(services: Services) -> str:
+    now = services.now()
+    rows = services.gateway.reservations(services.settings.bot.room_level_id, now - timedelta(hours=1), now)
+    return f"{len(rows)} bookings in the last hour"
+
+
+def _freebusy(services: Services) -> str:
+    rooms = services.directory.get().rooms[:1]
+    if not rooms:
+        return "no rooms to check"
+    now = services.now()
+    busy = services.gateway.freebusy([rooms[0].room_id], now, now + timedelta(hours=1))
+    return f"{sum(len(v) for v in busy.values())} busy slots in the next hour for {rooms[0].name}"
