@@ -45,3 +45,19 @@ class ChatUnreachable(FeishuError):
 
 class NotFound(FeishuError):
     """The object does not exist (121004, 230011 ...)."""
+
+
+class CredentialsInvalid(FeishuError):
+    """Feishu refused our app_id/app_secret when we asked for a tenant token (10014, 10003 ...)."""
+
+
+class ExportFailed(FeishuError):
+    """An export task ended in status 2 (failed); `fail_msg` is Feishu's reason."""
+
+    def __init__(self, code: int, msg: str, log_id: str = "", http_status: int = 200,
+                 fail_msg: str = "") -> None:
+        super().__init__(code, msg, log_id, http_status)
+        self.fail_msg = fail_msg
+
+
+LOCAL_CODE = -1  # `code` of errors raised by roombot itself (no Feishu code to carry)

@@ -1,0 +1,68 @@
+"""The export sheet: columns found by their Chinese header names, rows parsed to Reservation."""
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import Workbook
+
+from bot.feishu.export_file import ExportFormatError, parse_export
+
+SH = ZoneInfo("Asia/Shanghai")
+HEADER = ["会议室名称", "会议主题", "预定人", "预定人所属部门", "邀请人数", "接受人数", "会议开始时间",
+          "会议结束时间", "会议时长", "会议室预定状态", "签到设备", "会议室签到状态", "会议室签到时间",
+          "释放人", "释放时间"]
+ROW = ["Mercury", "周会", "张三", "研发", 5, "2", "2024.05.13 09:00:00 (GMT+08:00)",
+       "2024.05.13 10:00:00 (GMT+08:00)", "01:00:00", "已释放（未签到被释放）", "", "超时未签到", "",
+       "", "2024.05.13 09:15:00 (GMT+08:00)"]
+
+
+def xlsx(*rows: list[object]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_row_in_documented_order() -> None:
+    [row] = parse_export(xlsx(HEADER, ROW), SH)
+    assert row.room_id == "" and row.room_name == "Mercury" and row.reserver == "张三"
+    assert row.start == datetime(2024, 5, 13, 9, tzinfo=SH)
+    assert row.duration == timedelta(hours=1) and (row.guests, row.accepted) == (5, 2)
+    assert row.check_in_status == "超时未签到" and row.check_in_time is None
+    assert row.release_time == datetime(2024, 5, 13, 9, 15, tzinfo=SH)
+    assert row.topic == "周会" and row.department == "研发"
+
+
+def test_columns_mapped_by_name_not_position() -> None:
+    order = list(reversed(range(len(HEADER))))
+    header = [HEADER[i] for i in order] + ["未知列"]
+    values = [ROW[i] for i in order] + ["x"]
+    assert parse_export(xlsx(header, values), SH) == parse_export(xlsx(HEADER, ROW), SH)
+
+
+def test_title_rows_blank_rows_and_native_cells() -> None:
+    native = list(ROW)
+    native[6] = datetime(2024, 5, 13, 9, 0)  # a real date cell: naive, tenant-local
+    native[7] = datetime(2024, 5, 13, 10, 0)
+    native[8] = timedelta(minutes=60)
+    book = parse_export(xlsx(["会议室预定数据 2024-05-13"], [], [" 会议室名称 ", *HEADER[1:]], native,
+                             [None] * len(HEADER)), SH)
+    assert len(book) == 1
+    assert book[0].start == datetime(2024, 5, 13, 9, tzinfo=SH) and book[0].start.tzinfo is SH
+    assert book[0].duration == timedelta(hours=1)
+
+
+def test_missing_header_is_a_format_error() -> None:
+    with pytest.raises(ExportFormatError):
+        parse_export(xlsx(["a", "b"], [1, 2]), SH)
+
+
+def test_not_an_xlsx_is_a_format_error() -> None:
+    with pytest.raises(ExportFormatError):
+        parse_export(b"<html>502 Bad Gateway</html>", SH)
