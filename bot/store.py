@@ -51,6 +51,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE leases (
             name TEXT PRIMARY KEY, holder TEXT NOT NULL, until {real} NOT NULL)""",
     ),
+    (  # 2: small per-day facts (e.g. a finished day's no-shows) so digests need not re-fetch old days
+        """CREATE TABLE day_facts (
+            name TEXT NOT NULL, day TEXT NOT NULL, data TEXT NOT NULL, saved_at {real} NOT NULL,
+            PRIMARY KEY (name, day))""",
+    ),
 )
 
 _SQL = {
@@ -96,6 +101,9 @@ _SQL = {
                      "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until "
                      "WHERE leases.holder = excluded.holder OR leases.until < ?",
     "release_lease": "DELETE FROM leases WHERE name = ? AND holder = ?",
+    "put_fact": "INSERT INTO day_facts (name, day, data, saved_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (name, day) DO UPDATE SET data = excluded.data, saved_at = excluded.saved_at",
+    "facts": "SELECT day, data FROM day_facts WHERE name = ? AND day >= ? AND day <= ?",
 }
 _SUB_COLS = ("id, chat_id, chat_type, level_id, level_label, kinds, at, lang, created_by, active, "
              "created_at")
@@ -505,6 +513,18 @@ class Store:
             cur.execute(_SQL["digest_status"], (chat_id, day.isoformat(), kind))
             row = cur.fetchone()
         return (str(row[0]), row[1]) if row else None
+
+    # -- day facts ------------------------------------------------------------------------------
+
+    def put_fact(self, name: str, day: date, data: Any) -> None:
+        """Remember a JSON-able fact about a finished day (replacing an older one)."""
+        text = json.dumps(data, ensure_ascii=False, default=str)
+        self._write("put_fact", (name, day.isoformat(), text, self._clock()))
+
+    def facts(self, name: str, first: date, last: date) -> dict[date, Any]:
+        """The facts called `name` remembered for the days first..last (missing days are absent)."""
+        rows = self._read("facts", (name, first.isoformat(), last.isoformat()))
+        return {date.fromisoformat(day): json.loads(data) for day, data in rows}
 
     # -- leases (scheduler leadership) ---------------------------------------------------------
 

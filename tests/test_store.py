@@ -228,3 +228,26 @@ def test_concurrent_instances_claim_each_digest_and_event_once(store_url: str) -
 def test_concurrent_first_open_migrates_once(store_url: str) -> None:
     results = _race(store_url, lambda s, _: s.schema_version())
     assert results == [len(MIGRATIONS)] * 4
+
+
+def test_day_facts_round_trip_and_replace(store: Store) -> None:
+    store.put_fact("no_shows", DAY, [["王五", "研发", "omm_1"]])
+    store.put_fact("no_shows", date(2025, 11, 18), [])
+    store.put_fact("no_shows", DAY, [["王五", "研发", "omm_2"]])
+    assert store.facts("no_shows", date(2025, 11, 10), DAY) == {DAY: [["王五", "研发", "omm_2"]]}
+    assert set(store.facts("no_shows", DAY, date(2025, 11, 30))) == {DAY, date(2025, 11, 18)}
+    assert store.facts("other", DAY, DAY) == {}
+
+
+def test_an_old_schema_is_upgraded_in_order(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.store as store_module
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
+    with Store.open(store_url) as old:
+        assert old.schema_version() == 1
+        old.add_subscription("oc_1", at="09:00")
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    with Store.open(store_url) as new:
+        assert new.schema_version() == len(MIGRATIONS)
+        assert [s.chat_id for s in new.subscriptions()] == ["oc_1"]
+        new.put_fact("no_shows", DAY, [])
