@@ -1,0 +1,258 @@
+"""Reservations of the sandbox tenant: generated lazily per local day, shown as Feishu shows them at a given moment.
+
+Each booking gets a hidden outcome when it is generated (checked in, no-show, released early ...).
+What the API reveals depends on the sandbox clock: a meeting still to come is 预定成功 / 待签到, and
+its outcome appears only once the clock passes the moment it happens. Value strings are the
+documented ones (contract section 6.2, full-width parentheses).
+"""
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.feishu.models import BusyInterval, Reservation
+from bot.sandbox import names
+from bot.sandbox.directory import Directory, Series, User
+
+BOOKED = "预定成功"
+PENDING_APPROVAL = "审批中"
+RELEASED_MANUAL = "已释放（手动释放）"
+RELEASED_AFTER_END = "已释放（会议结束后自动释放）"
+RELEASED_NO_SHOW = "已释放（未签到被释放）"
+RELEASED_SENSOR = "已释放（传感器自动释放）"
+
+CHECKED_IN = "已签到"
+AWAITING = "待签到"
+WINDOW_OPEN = "签到时间未结束"
+NO_SHOW_STATUS = "超时未签到"
+EXEMPT_STATUSES = ("无需签到（未开启签到设置）", "无需签到（即时预定）", "无需签到（未安装签到设备）", "无需签到")
+CHECK_IN_DEVICES = ("签到板", "签到二维码", "控制器", "触屏板", "设备离线，自动签到")
+
+# Hidden outcomes, and how often each happens.
+OUT_CHECKED_IN, OUT_NO_SHOW, OUT_MANUAL, OUT_SENSOR = "checked_in", "no_show", "manual", "sensor"
+OUT_AFTER_END, OUT_EXEMPT, OUT_PENDING = "after_end", "exempt", "pending"
+OUTCOME_WEIGHTS = ((OUT_CHECKED_IN, 35), (OUT_AFTER_END, 15), (OUT_NO_SHOW, 15), (OUT_MANUAL, 12),
+                   (OUT_SENSOR, 5), (OUT_EXEMPT, 13), (OUT_PENDING, 5))
+_OUTCOMES = tuple(o for o, _ in OUTCOME_WEIGHTS)
+_CUM_WEIGHTS = tuple(sum(w for _, w in OUTCOME_WEIGHTS[: i + 1]) for i in range(len(OUTCOME_WEIGHTS)))
+
+CHECK_IN_OPENS = 15 * 60  # check-in opens this long before the start ...
+CHECK_IN_CLOSES = 15 * 60  # ... and a no-show is released this long after it
+DURATIONS = (15, 30, 30, 30, 45, 45, 60, 60, 90)
+GAPS = (0, 0, 0, 0, 15, 15, 30)
+DAY_CACHE_SIZE = 40
+
+
+@dataclass(slots=True)
+class Booking:
+    """One generated reservation with its hidden outcome; times are unix seconds."""
+
+    uid: str
+    room_id: str
+    room_name: str
+    start: int
+    end: int
+    organizer: User
+    topic: str
+    guests: int
+    accepted: int
+    outcome: str
+    private: bool
+    series: bool
+    device: str = ""
+    check_in_at: int = 0
+    release_at: int = 0
+    exempt_status: str = ""
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """True when the booking overlaps [start, end]; a zero-length window is a point in time."""
+        return self.start < max(end, start + 1) and self.end > start
+
+
+class BookingBook:
+    """Generates, caches and queries the bookings of a Directory, one local day at a time."""
+
+    def __init__(self, directory: Directory, tz: ZoneInfo) -> None:
+        self.directory = directory
+        self.tz = tz
+        self._room_ids = [r.room_id for r in directory.rooms]
+        self._known = set(self._room_ids)
+        self._days: OrderedDict[date, dict[str, list[Booking]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def day(self, day: date) -> dict[str, list[Booking]]:
+        """Bookings starting on a local day, by room id, for every room."""
+        return {room_id: self.room_day(day, room_id) for room_id in self._room_ids}
+
+    def room_day(self, day: date, room_id: str) -> list[Booking]:
+        """One room's bookings starting on a local day (generated once per room and day, then cached)."""
+        with self._lock:
+            rooms = self._days.get(day)
+            if rooms is None:
+                rooms = self._days[day] = {}
+                while len(self._days) > DAY_CACHE_SIZE:
+                    self._days.popitem(last=False)
+            else:
+                self._days.move_to_end(day)
+            cached = rooms.get(room_id)
+        if cached is None:
+            cached = self._generate(day, room_id)
+            with self._lock:
+                rooms[room_id] = cached
+        return cached
+
+    def between(self, start: int, end: int, room_ids: Iterable[str] | None = None) -> list[Booking]:
+        """Bookings overlapping [start, end], optionally only in some rooms, sorted by start then room."""
+        wanted = self._room_ids if room_ids is None else [r for r in room_ids if r in self._known]
+        first = datetime.fromtimestamp(start, self.tz).date() - timedelta(days=1)
+        last = datetime.fromtimestamp(max(start, end), self.tz).date()
+        found: list[Booking] = []
+        day = first
+        while day <= last:
+            for room_id in wanted:
+                found.extend(b for b in self.room_day(day, room_id) if b.overlaps(start, end))
+            day += timedelta(days=1)
+        found.sort(key=lambda b: (b.start, b.room_name, b.uid))
+        return found
+
+    def _generate(self, day: date, room_id: str) -> list[Booking]:
+        room = self.directory.room(room_id)
+        if room is None or not room.enabled:
+            return []
+        midnight = int(datetime.combine(day, time(0), self.tz).timestamp())
+        rng = random.Random(f"{self.directory.seed}:{day.isoformat()}:{room_id}")
+        series = self.directory.series.get(room_id) if day.weekday() < 5 else None
+        return _room_day(rng, room_id, room.name, room.capacity, midnight, day.weekday() >= 5,
+                         series, self.directory.users)
+
+
+def _room_day(rng: random.Random, room_id: str, room_name: str, capacity: int, midnight: int,
+              weekend: bool, series: Series | None, users: list[User]) -> list[Booking]:
+    """One room's bookings for one day: packed slots 08:00-20:00, a series slot, rarely a late one."""
+    target = rng.choice((0, 0, 1, 1, 2, 3)) if weekend else rng.randint(7, 13)
+    blocked = (series.start_minute, series.start_minute + series.minutes) if series else (0, 0)
+    slots: list[tuple[int, int, Series | None]] = [(blocked[0], blocked[1], series)] if series else []
+    cursor = 480 + rng.choice((0, 0, 15, 30, 45, 60))
+    while len(slots) < target and cursor < 1200:
+        minutes = rng.choice(DURATIONS)
+        if cursor < blocked[1] and cursor + minutes > blocked[0]:
+            cursor = blocked[1] + rng.choice(GAPS)
+            continue
+        slots.append((cursor, cursor + minutes, None))
+        cursor += minutes + rng.choice(GAPS)
+    if rng.random() < 0.01:
+        late = rng.choice((1320, 1350, 1380, 1410))
+        slots.append((late, late + rng.choice((60, 90, 120, 150)), None))
+    return [_booking(rng, room_id, room_name, capacity, midnight + s * 60, midnight + e * 60, sr, users)
+            for s, e, sr in sorted(slots, key=lambda slot: slot[0])]
+
+
+def _booking(rng: random.Random, room_id: str, room_name: str, capacity: int, start: int, end: int,
+             series: Series | None, users: list[User]) -> Booking:
+    """A booking with its organizer, topic, head-count and hidden outcome."""
+    guests = rng.randint(1, capacity + 2)
+    booking = Booking(
+        uid=series.uid if series else str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        room_id=room_id, room_name=room_name, start=start, end=end,
+        organizer=series.organizer if series else rng.choice(users),
+        topic=series.topic if series else rng.choice(names.TOPICS),
+        guests=guests, accepted=rng.randint(0, guests),
+        outcome=rng.choices(_OUTCOMES, cum_weights=_CUM_WEIGHTS)[0],
+        private=rng.random() < 0.1, series=series is not None)
+    _settle(rng, booking)
+    return booking
+
+
+def _settle(rng: random.Random, b: Booking) -> None:
+    """Fix when the hidden outcome happens: check-in time, device, release time."""
+    if b.outcome == OUT_EXEMPT:
+        b.exempt_status = rng.choice(EXEMPT_STATUSES)
+        return
+    if b.outcome in (OUT_NO_SHOW, OUT_PENDING):
+        return
+    b.device = rng.choice(CHECK_IN_DEVICES)
+    b.check_in_at = b.start + rng.randint(-10, 10) * 60 + rng.randint(0, 59)
+    if b.outcome in (OUT_MANUAL, OUT_SENSOR):
+        earliest, latest = b.check_in_at + 300, b.end - 300
+        if latest <= earliest:
+            b.outcome = OUT_CHECKED_IN
+            return
+        b.release_at = rng.randint(earliest, latest)
+    elif b.outcome == OUT_AFTER_END:
+        b.release_at = b.end
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the API shows for a booking at one moment."""
+
+    reservation_status: str
+    check_in_status: str
+    device: str = ""
+    check_in_at: int = 0
+    release_early: str = ""
+    releaser: str = ""
+    release_at: int = 0
+
+
+def shown_at(b: Booking, now: int) -> Shown:
+    """The booking's status strings as Feishu would show them at `now`."""
+    before = AWAITING if now < b.start - CHECK_IN_OPENS else WINDOW_OPEN
+    if b.outcome == OUT_PENDING:
+        return Shown(PENDING_APPROVAL, before if now < b.start + CHECK_IN_CLOSES else EXEMPT_STATUSES[3])
+    if b.outcome == OUT_EXEMPT:
+        return Shown(BOOKED, b.exempt_status)
+    if b.outcome == OUT_NO_SHOW:
+        released = b.start + CHECK_IN_CLOSES
+        if now < released:
+            return Shown(BOOKED, before)
+        return Shown(RELEASED_NO_SHOW, NO_SHOW_STATUS, release_early=RELEASED_NO_SHOW, release_at=released)
+    if now < b.check_in_at:
+        return Shown(BOOKED, before)
+    if not b.release_at or now < b.release_at:
+        return Shown(BOOKED, CHECKED_IN, b.device, b.check_in_at)
+    status = {OUT_MANUAL: RELEASED_MANUAL, OUT_SENSOR: RELEASED_SENSOR}.get(b.outcome, RELEASED_AFTER_END)
+    early = status if b.outcome in (OUT_MANUAL, OUT_SENSOR) else ""
+    releaser = b.organizer.name if b.outcome == OUT_MANUAL else ""
+    return Shown(status, CHECKED_IN, b.device, b.check_in_at, early, releaser, b.release_at)
+
+
+def busy_span(b: Booking, now: int) -> tuple[int, int] | None:
+    """The part of the booking that holds the room at `now`: released time is free again."""
+    shown = shown_at(b, now)
+    end = min(b.end, shown.release_at) if shown.release_at else b.end
+    return (b.start, end) if end > b.start else None
+
+
+def to_reservation(b: Booking, now: int, tz: ZoneInfo, need_topic: bool = True) -> Reservation:
+    """The booking as roombot's Reservation model, as shown at `now`."""
+    s = shown_at(b, now)
+
+    def at(ts: int) -> datetime | None:
+        return datetime.fromtimestamp(ts, tz) if ts else None
+
+    start, end = datetime.fromtimestamp(b.start, tz), datetime.fromtimestamp(b.end, tz)
+    return Reservation(
+        room_id=b.room_id, room_name=b.room_name, reserver=b.organizer.name,
+        reserver_id=b.organizer.open_id, department=b.organizer.department,
+        start=start, end=end, duration=end - start,
+        reservation_status=s.reservation_status, check_in_status=s.check_in_status,
+        topic=b.topic if need_topic else "", guests=b.guests, accepted=b.accepted,
+        check_in_device=s.device, check_in_time=at(s.check_in_at), release_early=s.release_early,
+        releaser=s.releaser, release_time=at(s.release_at))
+
+
+def to_busy(b: Booking, now: int, tz: ZoneInfo) -> BusyInterval | None:
+    """The booking as a free/busy interval at `now` (None once fully released); private hides the organizer."""
+    span = busy_span(b, now)
+    if span is None:
+        return None
+    organizer = ("", "") if b.private else (b.organizer.name, b.organizer.open_id)
+    return BusyInterval(b.room_id, datetime.fromtimestamp(span[0], tz), datetime.fromtimestamp(span[1], tz),
+                        b.uid, organizer[0], organizer[1], 0)
