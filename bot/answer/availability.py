@@ -1,0 +1,91 @@
+"""Is a room free over a window (or, for a floor or building, each room's state then): free/busy only."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Sequence
+
+from bot.answer import followups, windows
+from bot.answer.bookings import holder, names_visible
+from bot.answer.timeline import busy_until, next_free_slot, overlapping
+from bot.feishu.models import BusyInterval
+from bot.queries import IsFree, Reply, WhoBooked
+
+if TYPE_CHECKING:
+    from bot.answer.context import AnswerContext
+    from bot.feishu.models import Room
+
+MAX_BUSY_ROWS = 30  # busy rooms listed one per line; free rooms are listed compactly
+
+
+def answer_is_free(query: IsFree, ctx: AnswerContext) -> Reply:
+    """Say whether the place's rooms are free over the window; when busy, who holds them and when
+    they are free next."""
+    rooms = ctx.directory.place_rooms(query.place)
+    busy = _busy(rooms, query, ctx)
+    show_names = names_visible(ctx.settings, ctx.chat_type)
+    states = [room_state(r, busy.get(r.room_id, []), query, ctx, show_names) for r in rooms]
+    free = [s for s in states if s["free"]]
+    taken = sorted((s for s in states if not s["free"] and not s["disabled"]),
+                   key=lambda s: (s["until"] or query.window.end, s["room"]))
+    data: dict[str, Any] = {
+        "place": {"kind": query.place.kind, "label": query.place.label,
+                  "location": states[0]["location"] if query.place.kind == "room" and states else ""},
+        "window": {"start": query.window.start, "end": query.window.end,
+                   "whole_day": query.window.whole_day, "label": query.window.label},
+        "now": ctx.now,
+        "past": windows.is_past(query.window, ctx.now),
+        "single": query.place.kind == "room",
+        "room": states[0] if query.place.kind == "room" and states else None,
+        "free": free,
+        "busy": taken[:MAX_BUSY_ROWS],
+        "busy_total": len(taken),
+        "disabled": [s["room"] for s in states if s["disabled"]],
+        "names_shown": show_names,
+        "buttons": _buttons(query, ctx),
+    }
+    return Reply(card="availability", data=data, lang=query.lang)
+
+
+def horizon(query: IsFree) -> datetime:
+    """How far to look for the next free slot: the rest of the window's day (at least one more
+    window length after the window)."""
+    window = query.window
+    return max(window.end + (window.end - window.start), windows.next_day_start(window.start))
+
+
+def _busy(rooms: Sequence[Room], query: IsFree, ctx: AnswerContext) -> dict[str, list[BusyInterval]]:
+    ids = [r.room_id for r in rooms if r.enabled]
+    if not ids:
+        return {}
+    return ctx.gateway.freebusy(ids, query.window.start, horizon(query))
+
+
+def room_state(room: Room, busy: list[BusyInterval], query: IsFree, ctx: AnswerContext,
+               show_names: bool) -> dict[str, Any]:
+    """One room's state over the window: free, or who holds it, until when, and the next free slot."""
+    start, end = query.window.start, query.window.end
+    holding = overlapping(busy, start, end)
+    slot = next_free_slot(busy, start, end - start, horizon(query)) if holding else None
+    return {
+        "room": room.name, "room_id": room.room_id, "capacity": room.capacity,
+        "location": ctx.directory.location_label(room),
+        "disabled": not room.enabled,
+        "free": room.enabled and not holding,
+        "holders": [holder(b, show_names=show_names) for b in holding],
+        "until": busy_until(busy, start) if holding else None,
+        "next": {"start": slot[0], "end": slot[1]} if slot else None,
+    }
+
+
+def _buttons(query: IsFree, ctx: AnswerContext) -> list[dict[str, Any]]:
+    lang, place, window = query.lang, query.place, query.window
+    minutes = ctx.settings.bot.slot_minutes
+    later = IsFree(lang, place, followups.next_slot(window, minutes))
+    buttons = [followups.button("next_slot", later, minutes, "primary"),
+               followups.button("refresh", query)]
+    if place.kind == "room":
+        day = windows.whole_day(window.start)
+        key = "who_today" if window.start.date() == ctx.now.date() else "who_day"
+        buttons.append(followups.button(key, WhoBooked(lang, place, day)))
+    buttons += followups.free_here(lang, place, window, ctx)
+    return buttons

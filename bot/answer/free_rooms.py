@@ -1,0 +1,66 @@
+"""Find rooms free over the whole window with enough seats: best fit first (smallest room that fits)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+from bot.answer import followups, windows
+from bot.answer.timeline import is_free
+from bot.queries import TENANT, FindFree, Reply
+
+if TYPE_CHECKING:
+    from bot.answer.context import AnswerContext
+    from bot.feishu.models import Room
+
+MAX_ROWS = 25  # the best fits; the rest are counted
+
+
+def answer_find_free(query: FindFree, ctx: AnswerContext) -> Reply:
+    """Rooms in the place that are free over the whole window and seat `capacity`, best fit first."""
+    candidates = candidates_for(query, ctx)
+    free = free_rooms(candidates, query, ctx)
+    data: dict[str, Any] = {
+        "place": {"kind": query.place.kind, "label": query.place.label},
+        "window": {"start": query.window.start, "end": query.window.end,
+                   "whole_day": query.window.whole_day, "label": query.window.label},
+        "now": ctx.now,
+        "past": windows.is_past(query.window, ctx.now),
+        "capacity": query.capacity,
+        "checked": len(candidates),
+        "total": len(free),
+        "rooms": [_row(room, ctx) for room in free[:MAX_ROWS]],
+        "buttons": _buttons(query, ctx, found=bool(free)),
+    }
+    return Reply(card="free_rooms", data=data, lang=query.lang)
+
+
+def candidates_for(query: FindFree, ctx: AnswerContext) -> list[Room]:
+    """Enabled rooms in the place with at least `capacity` seats (only these are asked about)."""
+    rooms = ctx.directory.place_rooms(query.place)
+    return [r for r in rooms if r.enabled and r.capacity >= query.capacity]
+
+
+def free_rooms(candidates: Sequence[Room], query: FindFree, ctx: AnswerContext) -> list[Room]:
+    """The candidates with nothing booked in the window, smallest fitting capacity first, then name."""
+    if not candidates:
+        return []
+    start, end = query.window.start, query.window.end
+    busy = ctx.gateway.freebusy([r.room_id for r in candidates], start, end)
+    free = [r for r in candidates if is_free(busy.get(r.room_id, []), start, end)]
+    return sorted(free, key=lambda r: (r.capacity, r.name.casefold(), r.room_id))
+
+
+def _row(room: Room, ctx: AnswerContext) -> dict[str, Any]:
+    return {"room": room.name, "room_id": room.room_id, "capacity": room.capacity,
+            "location": ctx.directory.location_label(room)}
+
+
+def _buttons(query: FindFree, ctx: AnswerContext, found: bool) -> list[dict[str, Any]]:
+    minutes = ctx.settings.bot.slot_minutes
+    later = FindFree(query.lang, followups.next_slot(query.window, minutes), query.capacity, query.place)
+    buttons = [followups.button("next_slot", later, minutes, "primary" if not found else "default"),
+               followups.button("refresh", query)]
+    if not found and query.capacity:
+        buttons.append(followups.button("any_size", FindFree(query.lang, query.window, 0, query.place)))
+    if not found and query.place.kind != "tenant":
+        buttons.append(followups.button("anywhere", FindFree(query.lang, query.window, query.capacity, TENANT)))
+    return buttons
