@@ -6,11 +6,9 @@ rest of roombot sees `Room`, `Reservation`, `BusyInterval` ... and `FeishuError`
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-import uuid as uuid_lib
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,28 +18,24 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import lark_oapi as lark
-from lark_oapi.api.im.v1 import (
-    CreateMessageRequest,
-    CreateMessageRequestBody,
-    PatchMessageRequest,
-    PatchMessageRequestBody,
-    ReplyMessageRequest,
-    ReplyMessageRequestBody,
-)
 from lark_oapi.api.vc.v1 import (
-    DownloadExportRequest,
-    GetExportRequest,
     GetResourceReservationListRequest,
     GetRoomLevelRequest,
     ListRoomLevelRequest,
     ListRoomRequest,
-    ResourceReservationListExportRequest,
-    ResourceReservationListExportRequestBody,
 )
 
 from bot.config import FeishuSettings
-from bot.feishu.errors import LOCAL_CODE, ExportFailed, FeishuUnavailable
+from bot.feishu.errors import LOCAL_CODE, FeishuUnavailable
 from bot.feishu.export_file import ExportFormatError, parse_export
+from bot.feishu.exports import create_export, download_export, wait_export
+from bot.feishu.messaging import (
+    card_content,
+    patch_message,
+    reply_message,
+    send_message,
+    text_content,
+)
 from bot.feishu.models import (
     BusyInterval,
     CallCounter,
@@ -57,7 +51,7 @@ from bot.feishu.parsing import (
     reservation_key,
     room_from_dict,
 )
-from bot.feishu.resilience import Deadline, RateLimiter, backoff_delay
+from bot.feishu.resilience import Deadline, RateLimiter
 from bot.feishu.transport import Reply, Transport
 
 log = logging.getLogger(__name__)
@@ -68,20 +62,13 @@ R = TypeVar("R")
 PAGE_SIZE = 100
 FREEBUSY_BATCH = 20  # documented maximum of room_ids per freebusy call [contract §6.5]
 DAY = timedelta(days=1)  # resource_reservation_list rejects longer windows with 126006
-EXPORT_STATUS_PROCESSING, EXPORT_STATUS_FAILED, EXPORT_STATUS_DONE = 1, 2, 3
 
 API_ROOMS = "/open-apis/vc/v1/rooms"
 API_LEVELS = "/open-apis/vc/v1/room_levels"
 API_LEVEL = "/open-apis/vc/v1/room_levels/:room_level_id"
 API_RESERVATIONS = "/open-apis/vc/v1/resource_reservation_list"
-API_EXPORT_CREATE = "/open-apis/vc/v1/exports/resource_reservation_list"
-API_EXPORT_GET = "/open-apis/vc/v1/exports/:task_id"
-API_EXPORT_DOWNLOAD = "/open-apis/vc/v1/exports/download"
 API_FREEBUSY = "/open-apis/meeting_room/freebusy/batch_get"
 API_BOT_INFO = "/open-apis/bot/v3/info"
-API_SEND = "/open-apis/im/v1/messages"
-API_REPLY = "/open-apis/im/v1/messages/:message_id/reply"
-API_PATCH = "/open-apis/im/v1/messages/:message_id"
 
 
 def day_chunks(start: datetime, end: datetime, now: datetime) -> list[tuple[datetime, datetime]]:
@@ -328,67 +315,22 @@ class FeishuGateway:
             return []  # same rule as the list API: a start in the future is our bug (126005)
         progress = on_progress or (lambda _stage: None)
         deadline = self._deadline(time_budget)
-        task_id = self._create_export(level_id, start, end, tuple(room_ids), need_topic,
-                                      deadline)
+        task_id = create_export(self._client, self._transport, deadline, level_id=level_id,
+                                start=start, end=end, room_ids=tuple(room_ids),
+                                need_topic=need_topic)
         progress("created")
-        file_token = self._wait_export(task_id, deadline, progress)
+        file_token = wait_export(self._client, self._transport, deadline, task_id=task_id,
+                                 sleep=self._sleep, progress=progress)
         progress("downloading")
-        reply = self._call(API_EXPORT_DOWNLOAD, partial(self._send_download, file_token),
-                           deadline, binary=True)
+        content, log_id = download_export(self._client, self._transport, deadline,
+                                          file_token=file_token)
         try:
-            rows = parse_export(reply.content, self.tz)
+            rows = parse_export(content, self.tz)
         except ExportFormatError as exc:
-            raise FeishuUnavailable(LOCAL_CODE, str(exc), reply.log_id, reply.status) from exc
+            raise FeishuUnavailable(LOCAL_CODE, f"export {task_id}: {exc}", log_id) from exc
         progress("done")
-        log.info("export %s: %d rows (log_id=%s)", task_id, len(rows), reply.log_id or "-")
+        log.info("export %s: %d rows (log_id=%s)", task_id, len(rows), log_id or "-")
         return rows
-
-    def _create_export(self, level_id: str, start: datetime, end: datetime,
-                       room_ids: tuple[str, ...], need_topic: bool, deadline: Deadline) -> str:
-        def send() -> Any:
-            body = (ResourceReservationListExportRequestBody.builder()
-                    .room_level_id(level_id).need_topic(need_topic)
-                    .start_time(_epoch(start)).end_time(_epoch(end)))
-            if room_ids:  # optional here, unlike the list API [contract §6.3]
-                body = body.room_ids(list(room_ids)).is_exclude(False)
-            request = ResourceReservationListExportRequest.builder().request_body(body.build())
-            return self._client.vc.v1.export.resource_reservation_list(request.build())
-
-        reply = self._call(API_EXPORT_CREATE, send, deadline)
-        task_id = str(reply.data.get("task_id") or "")
-        if not task_id:
-            raise FeishuUnavailable(LOCAL_CODE, "export create returned no task_id",
-                                    reply.log_id, reply.status)
-        return task_id
-
-    def _wait_export(self, task_id: str, deadline: Deadline,
-                     progress: Callable[[str], None]) -> str:
-        """Poll GET /vc/v1/exports/:task_id with back-off until done (file_token) or failed."""
-        attempt = 0
-        while True:
-            attempt += 1
-            reply = self._call(API_EXPORT_GET, partial(self._send_export_get, task_id), deadline)
-            status = reply.data.get("status")
-            if status == EXPORT_STATUS_DONE:
-                return str(reply.data.get("file_token") or "")
-            if status == EXPORT_STATUS_FAILED:
-                fail_msg = str(reply.data.get("fail_msg") or "")
-                raise ExportFailed(LOCAL_CODE, f"export task {task_id} failed: {fail_msg}",
-                                   reply.log_id, reply.status, fail_msg=fail_msg)
-            progress("processing")
-            delay = backoff_delay(attempt, base=0.5, cap=3.0)
-            if delay >= deadline.remaining():
-                raise FeishuUnavailable(
-                    LOCAL_CODE, f"export task {task_id} not finished within "
-                    f"{deadline.budget:g}s (status {status})", reply.log_id, reply.status)
-            self._sleep(delay)
-
-    def _send_export_get(self, task_id: str) -> Any:
-        return self._client.vc.v1.export.get(GetExportRequest.builder().task_id(task_id).build())
-
-    def _send_download(self, file_token: str) -> Any:
-        request = DownloadExportRequest.builder().file_token(file_token).build()
-        return self._client.vc.v1.export.download(request)
 
     # ----------------------------------------------------------------------------- free/busy
 
@@ -435,67 +377,31 @@ class FeishuGateway:
     def send_card(self, receive_id: str, card: dict[str, Any], *,
                   receive_id_type: str = "chat_id", uuid: str | None = None) -> SentMessage:
         """Post an interactive card to a chat or user."""
-        return self._send(receive_id, receive_id_type, "interactive", _card_content(card), uuid)
+        return send_message(self._client, self._transport, self._deadline(),
+                            receive_id=receive_id, receive_id_type=receive_id_type,
+                            msg_type="interactive", content=card_content(card), uuid=uuid)
 
     def send_text(self, receive_id: str, text: str, *, receive_id_type: str = "chat_id",
                   uuid: str | None = None) -> SentMessage:
         """Post a text message to a chat or user."""
-        content = json.dumps({"text": text}, ensure_ascii=False)
-        return self._send(receive_id, receive_id_type, "text", content, uuid)
+        return send_message(self._client, self._transport, self._deadline(),
+                            receive_id=receive_id, receive_id_type=receive_id_type,
+                            msg_type="text", content=text_content(text), uuid=uuid)
 
     def reply_card(self, message_id: str, card: dict[str, Any], *,
                    uuid: str | None = None) -> SentMessage:
         """Reply to a message with an interactive card."""
-        return self._reply(message_id, "interactive", _card_content(card), uuid)
+        return reply_message(self._client, self._transport, self._deadline(),
+                             message_id=message_id, msg_type="interactive",
+                             content=card_content(card), uuid=uuid)
 
     def reply_text(self, message_id: str, text: str, *, uuid: str | None = None) -> SentMessage:
         """Reply to a message with text."""
-        return self._reply(message_id, "text", json.dumps({"text": text}, ensure_ascii=False),
-                           uuid)
+        return reply_message(self._client, self._transport, self._deadline(),
+                             message_id=message_id, msg_type="text",
+                             content=text_content(text), uuid=uuid)
 
     def patch_card(self, message_id: str, card: dict[str, Any]) -> None:
         """Replace the card of a message the bot sent (PATCH im/v1/messages/:message_id)."""
-        def send() -> Any:
-            body = PatchMessageRequestBody.builder().content(_card_content(card)).build()
-            request = PatchMessageRequest.builder().message_id(message_id).request_body(body)
-            return self._client.im.v1.message.patch(request.build())
-
-        self._call(API_PATCH, send, self._deadline())
-
-    def _send(self, receive_id: str, receive_id_type: str, msg_type: str, content: str,
-              uuid: str | None) -> SentMessage:
-        # One uuid for every retry of this send: Feishu posts at most one message per uuid
-        # within 1 h, so a retried send after a lost reply is not posted twice [DOC 发送消息].
-        dedupe = uuid or uuid_lib.uuid4().hex
-
-        def send() -> Any:
-            body = (CreateMessageRequestBody.builder().receive_id(receive_id)
-                    .msg_type(msg_type).content(content).uuid(dedupe).build())
-            request = CreateMessageRequest.builder().receive_id_type(receive_id_type)
-            return self._client.im.v1.message.create(request.request_body(body).build())
-
-        return _sent(self._call(API_SEND, send, self._deadline()))
-
-    def _reply(self, message_id: str, msg_type: str, content: str,
-               uuid: str | None) -> SentMessage:
-        dedupe = uuid or uuid_lib.uuid4().hex
-
-        def send() -> Any:
-            body = (ReplyMessageRequestBody.builder().content(content).msg_type(msg_type)
-                    .uuid(dedupe).build())
-            request = ReplyMessageRequest.builder().message_id(message_id).request_body(body)
-            return self._client.im.v1.message.reply(request.build())
-
-        return _sent(self._call(API_REPLY, send, self._deadline()))
-
-
-def _card_content(card: dict[str, Any]) -> str:
-    """A card as the `content` string of an interactive message."""
-    return json.dumps(card, ensure_ascii=False, separators=(",", ":"))
-
-
-def _sent(reply: Reply) -> SentMessage:
-    data = reply.data
-    log.info("sent message %s (log_id=%s)", data.get("message_id"), reply.log_id or "-")
-    return SentMessage(message_id=str(data.get("message_id") or ""),
-                       chat_id=str(data.get("chat_id") or ""))
+        patch_message(self._client, self._transport, self._deadline(),
+                      message_id=message_id, content=card_content(card))
