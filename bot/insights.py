@@ -288,10 +288,43 @@ def events(rows: Iterable[Reservation],
     return found
 
 
+@dataclass(frozen=True)
+class NoShowMark:
+    """The little a repeat-offender count needs to remember about one no-show."""
+
+    day: date
+    reserver: str
+    department: str
+    room_id: str
+
+
+@dataclass(frozen=True)
+class Offender:
+    """A person with repeated no-shows."""
+
+    name: str
+    department: str
+    no_shows: int
+
+
+def no_show_marks(rows: Iterable[Reservation], tz: tzinfo) -> list[NoShowMark]:
+    """One mark per (deduplicated) no-show, on its local start day."""
+    return [NoShowMark(local_day(r, tz), r.reserver, r.department, r.room_id)
+            for r in dedupe(rows) if outcome(r) == "no_show"]
+
+
+def offenders(marks: Iterable[NoShowMark], first: date, last: date,
+              room_ids: set[str] | None = None, threshold: int = REPEAT_THRESHOLD) -> list[Offender]:
+    """People with >= `threshold` no-shows on the days first..last (in these rooms), worst first."""
+    tally: Counter[tuple[str, str]] = Counter(
+        (m.reserver, m.department) for m in marks
+        if first <= m.day <= last and (room_ids is None or m.room_id in room_ids) and m.reserver)
+    found = [Offender(name, dept, n) for (name, dept), n in tally.items() if n >= threshold]
+    return sorted(found, key=lambda o: (-o.no_shows, o.name, o.department))
+
+
 def repeat_offenders(rows: Iterable[Reservation], last_day: date, tz: tzinfo,
-                     days: int = REPEAT_DAYS, threshold: int = REPEAT_THRESHOLD) -> list[Group]:
+                     days: int = REPEAT_DAYS, threshold: int = REPEAT_THRESHOLD) -> list[Offender]:
     """People with >= `threshold` no-shows in the `days` local days ending with `last_day`."""
-    window = [last_day - timedelta(days=n) for n in range(days)]
-    picked = [r for r in dedupe(starting_on(rows, window, tz)) if outcome(r) == "no_show"]
-    groups = _groups(picked, reserver_key)
-    return [g for g in _worst(groups) if g.counts.no_shows >= threshold]
+    first = last_day - timedelta(days=days - 1)
+    return offenders(no_show_marks(rows, tz), first, last_day, threshold=threshold)

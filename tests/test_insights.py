@@ -220,7 +220,7 @@ def test_repeat_offenders_need_two_no_shows_in_seven_days() -> None:
         row("Oslo", at(9, day=DAY - timedelta(days=3)), check_in="超时未签到", who="钱七"),
     ]
     offenders = repeat_offenders(rows, DAY, SH)
-    assert [(g.label, g.counts.no_shows) for g in offenders] == [("王五", 3)]
+    assert [(o.name, o.department, o.no_shows) for o in offenders] == [("王五", "研发", 3)]
 
 
 def test_events_lists_no_shows_and_early_releases_only() -> None:
