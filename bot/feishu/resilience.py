@@ -72,8 +72,10 @@ class RateLimiter:
 
     def __init__(self, quotas: Mapping[str, Sequence[Quota]] = QUOTAS,
                  monotonic: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 margin: float = 0.05) -> None:
         self._quotas = {api: tuple(q) for api, q in quotas.items()}
+        self._margin = margin  # network jitter can bunch calls up on Feishu's side
         self._monotonic = monotonic
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -90,7 +92,7 @@ class RateLimiter:
         with self._lock:
             now = self._monotonic()
             slots = self._slots.setdefault(api, deque())
-            slot = self._next_slot(slots, quotas, now)
+            slot = self._next_slot(slots, quotas, now, self._margin)
             wait = slot - now
             if wait > deadline.remaining():
                 raise RateLimited(
@@ -101,7 +103,8 @@ class RateLimiter:
         return wait
 
     @staticmethod
-    def _next_slot(slots: deque[float], quotas: tuple[Quota, ...], now: float) -> float:
+    def _next_slot(slots: deque[float], quotas: tuple[Quota, ...], now: float,
+                   margin: float) -> float:
         """Earliest time >= now (and >= the last slot) at which every window has room."""
         longest = max(period for _, period in quotas)
         while slots and slots[0] <= now - longest:
@@ -109,5 +112,5 @@ class RateLimiter:
         slot = max(now, slots[-1]) if slots else now
         for limit, period in quotas:
             if len(slots) >= limit:
-                slot = max(slot, slots[-limit] + period)
+                slot = max(slot, slots[-limit] + period + margin)
         return slot

@@ -8,7 +8,7 @@ from feishu_helpers import SH, Sleeps, fixed_clock
 from lark_oapi.core.token import TokenManager
 
 from bot.feishu.gateway import FeishuGateway
-from bot.sandbox.sandbox import Sandbox
+from bot.sandbox import Sandbox
 
 
 @pytest.fixture(scope="module")

@@ -84,7 +84,7 @@ class FakeTime:
 
 def test_limiter_keeps_api_under_quota() -> None:
     fake = FakeTime()
-    limiter = RateLimiter({"/x": ((3, 60.0),)}, monotonic=fake.monotonic, sleep=fake.sleep)
+    limiter = RateLimiter({"/x": ((3, 60.0),)}, monotonic=fake.monotonic, sleep=fake.sleep, margin=0)
     deadline = Deadline(1000, fake.monotonic)
     waits = [limiter.acquire("/x", deadline) for _ in range(7)]
     assert waits == [0, 0, 0, 60, 0, 0, 60]
@@ -94,7 +94,7 @@ def test_limiter_keeps_api_under_quota() -> None:
 def test_limiter_per_second_and_per_minute() -> None:
     fake = FakeTime()
     limiter = RateLimiter({"/x": ((4, 60.0), (2, 1.0))}, monotonic=fake.monotonic,
-                          sleep=fake.sleep)
+                          sleep=fake.sleep, margin=0)
     deadline = Deadline(1000, fake.monotonic)
     waits = [limiter.acquire("/x", deadline) for _ in range(5)]
     assert waits == [0, 0, 1.0, 0, 59.0]
@@ -102,7 +102,7 @@ def test_limiter_per_second_and_per_minute() -> None:
 
 def test_limiter_refuses_to_wait_past_the_budget() -> None:
     fake = FakeTime()
-    limiter = RateLimiter({"/x": ((1, 60.0),)}, monotonic=fake.monotonic, sleep=fake.sleep)
+    limiter = RateLimiter({"/x": ((1, 60.0),)}, monotonic=fake.monotonic, sleep=fake.sleep, margin=0)
     limiter.acquire("/x", Deadline(5, fake.monotonic))
     with pytest.raises(RateLimited) as info:
         limiter.acquire("/x", Deadline(5, fake.monotonic))

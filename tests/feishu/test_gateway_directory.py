@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.feishu.gateway import FeishuGateway
-from bot.sandbox.sandbox import Sandbox
+from bot.sandbox import Sandbox
 
 ROOMS = "/open-apis/vc/v1/rooms"
 

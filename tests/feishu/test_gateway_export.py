@@ -9,7 +9,7 @@ from feishu_helpers import NOW, SH, Sleeps
 from bot.feishu.errors import ExportFailed, FeishuUnavailable, PermissionMissing
 from bot.feishu.gateway import FeishuGateway
 from bot.feishu.models import Reservation
-from bot.sandbox.sandbox import Sandbox
+from bot.sandbox import Sandbox
 
 MIDNIGHT = datetime(2024, 5, 14, tzinfo=SH)
 YESTERDAY = MIDNIGHT - timedelta(days=1)

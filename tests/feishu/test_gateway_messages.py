@@ -5,7 +5,7 @@ import pytest
 
 from bot.feishu.errors import ChatUnreachable
 from bot.feishu.gateway import FeishuGateway
-from bot.sandbox.sandbox import Sandbox
+from bot.sandbox import Sandbox
 
 CARD = {"schema": "2.0", "config": {"update_multi": True},
         "body": {"elements": [{"tag": "markdown", "content": "**Mercury** 10:00–11:00"}]}}

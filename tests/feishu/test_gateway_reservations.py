@@ -7,7 +7,7 @@ from feishu_helpers import NOW, SH
 
 from bot.feishu.gateway import FeishuGateway
 from bot.feishu.models import Reservation
-from bot.sandbox.sandbox import Sandbox
+from bot.sandbox import Sandbox
 
 LIST = "/open-apis/vc/v1/resource_reservation_list"
 FREEBUSY = "/open-apis/meeting_room/freebusy/batch_get"

@@ -10,12 +10,13 @@ from feishu_helpers import NOW, SH, Sleeps, fixed_clock
 from bot.config import FeishuSettings
 from bot.feishu.errors import (
     CredentialsInvalid,
+    FeishuError,
     FeishuUnavailable,
     PermissionMissing,
     RateLimited,
 )
 from bot.feishu.gateway import FeishuGateway
-from bot.sandbox.sandbox import Sandbox
+from bot.sandbox import Sandbox
 
 TOKEN = "/open-apis/auth/v3/tenant_access_token/internal"
 LEVELS = "/open-apis/vc/v1/room_levels"
@@ -130,3 +131,27 @@ def test_wrong_app_secret_is_a_clear_error(sb: Sandbox) -> None:
     with pytest.raises(CredentialsInvalid) as info:
         gw.rooms()
     assert info.value.code == 10014 and "app secret invalid" in str(info.value)
+
+
+def test_client_side_limiter_keeps_under_the_quota(sb: Sandbox) -> None:
+    gw = FeishuGateway(sb.feishu_settings(), tz=SH, clock=fixed_clock, time_budget=10.0)
+    sb.faults.rate_limits = True  # the sandbox enforces 50/s on room listing
+    try:
+        mark = len(sb.calls)
+        began = time.monotonic()
+        for _ in range(20):
+            gw.rooms()  # 3 pages each: 60 calls, more than 50 in one second
+        elapsed = time.monotonic() - began
+    finally:
+        sb.faults.rate_limits = False
+    assert [c.status for c in sb.calls[mark:] if c.status != 200] == []
+    assert gw.calls.by_path["/open-apis/vc/v1/rooms"] == 60
+    assert elapsed >= 1.0
+
+
+def test_token_rejected_twice_is_not_retried_forever(sb: Sandbox, gw: FeishuGateway) -> None:
+    sb.faults.inject("/open-apis/vc/v1/room_levels", "token_expired", times=5)
+    with pytest.raises(FeishuError) as info:
+        gw.room_levels()
+    assert info.value.code == 99991663
+    assert gw.calls.by_path["/open-apis/vc/v1/room_levels/:room_level_id"] == 2
