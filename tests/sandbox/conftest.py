@@ -1,0 +1,17 @@
+"""Fixtures of the sandbox tests."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+from sandbox_helpers import fixed_clock
+
+from bot.sandbox import Sandbox
+
+
+@pytest.fixture
+def fixed() -> Iterator[Sandbox]:
+    """A 60-room sandbox whose clock stands at Tuesday 2025-03-04 10:20 (Asia/Shanghai)."""
+    sb = Sandbox.start(seed=7, rooms=60, clock=fixed_clock)
+    yield sb
+    sb.stop()
