@@ -49,7 +49,7 @@ class Deadline:
 
 def backoff_delay(attempt: int, base: float = 0.25, cap: float = 2.0) -> float:
     """Exponential back-off for the n-th retry (1-based): 0.25, 0.5, 1, 2, 2 ... seconds."""
-    return min(cap, base * (2 ** max(0, attempt - 1)))
+    return min(cap, base * 2.0 ** max(0, attempt - 1))
 
 
 def reset_seconds(headers: Mapping[str, str], default: float = 1.0) -> float:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,7 @@ ROW = ["Mercury", "周会", "张三", "研发", 5, "2", "2024.05.13 09:00:00 (GM
        "", "2024.05.13 09:15:00 (GMT+08:00)"]
 
 
-def xlsx(*rows: list[object]) -> bytes:
+def xlsx(*rows: Sequence[object]) -> bytes:
     book = Workbook()
     sheet = book.active
     for row in rows:
