@@ -1,0 +1,326 @@
+"""The room directory: rooms and levels from Feishu, the level tree, place labels and name lookup.
+
+Levels form a tree under the tenant root. A level whose name looks like a floor ("5F", "5楼",
+"Floor 5", "B1") is a floor; any other level below the root is a building (its floors' parent).
+Floor labels read "T2 · 7F", or just "7F" when the tenant has at most one building.
+"""
+from __future__ import annotations
+
+import difflib
+import logging
+import threading
+import time
+from collections import Counter, defaultdict
+from typing import Callable, Iterable, Protocol
+
+from bot.feishu.models import Room, RoomLevel
+from bot.queries import TENANT, Place
+from bot.understand.normalise import floor_key, fold_name, name_tokens
+
+log = logging.getLogger(__name__)
+
+_ROOT_IDS = frozenset({"", "0"})
+_SHORTLIST = 60  # candidates scored with difflib after the n-gram vote
+
+
+class RoomSource(Protocol):
+    """The two gateway calls a Directory is loaded from."""
+
+    def room_levels(self, root_id: str = "0") -> list[RoomLevel]: ...
+
+    def rooms(self, root_id: str = "0") -> list[Room]: ...
+
+
+def grams(text: str) -> set[str]:
+    """Character bigrams of a string, plus its single CJK characters (they carry meaning)."""
+    compact = "".join(text.split())
+    found = {compact[i:i + 2] for i in range(len(compact) - 1)}
+    found.update(ch for ch in compact if not ch.isascii())
+    return found or {compact}
+
+
+def similarity(a: str, b: str) -> float:
+    """difflib ratio of two folded strings."""
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+class NameIndex:
+    """Exact, token and fuzzy lookups over the names of rooms and buildings."""
+
+    def __init__(self, named: Iterable[tuple[str, Place]]) -> None:
+        full: dict[str, list[Place]] = defaultdict(list)
+        token: dict[str, list[Place]] = defaultdict(list)
+        self._entries: list[tuple[str, tuple[str, ...], Place]] = []
+        for name, place in named:
+            folded = fold_name(name)
+            tokens = tuple(name_tokens(folded))
+            self._entries.append((folded, tokens, place))
+            for key in {folded, folded.replace(" ", ""), " ".join(tokens), "".join(tokens)}:
+                _add_once(full[key], place)
+            for key in tokens:
+                _add_once(token[key], place)
+        self._full = {key: tuple(places) for key, places in full.items() if key}
+        self._token = {key: tuple(places) for key, places in token.items()}
+        self._entry_grams = _gram_index(entry[0] for entry in self._entries)
+        self._words = sorted(key for key in self._token if key.isascii() and key.isalpha())
+        self._word_grams = _gram_index(self._words)
+        self._cjk_first = _first_char_index(k for k in (*self._full, *self._token)
+                                            if k and not k.isascii() and " " not in k)
+        self.max_words = max((len(tokens) for _, tokens, _ in self._entries), default=1)
+
+    def full(self, phrase: str) -> tuple[Place, ...]:
+        """Places whose whole folded name is `phrase` (spaces optional)."""
+        return self._full.get(phrase) or self._full.get(phrase.replace(" ", ""), ())
+
+    def token(self, word: str) -> tuple[Place, ...]:
+        """Places with `word` as one of the words of their name."""
+        return self._token.get(word, ())
+
+    def words(self) -> frozenset[str]:
+        """Every ASCII word used in a name."""
+        return frozenset(self._words)
+
+    def cjk_at(self, text: str, start: int) -> str | None:
+        """The longest CJK name or name part that occurs in `text` at `start`."""
+        for alias in self._cjk_first.get(text[start], ()):
+            if text.startswith(alias, start):
+                return alias
+        return None
+
+    def close_word(self, word: str, cutoff: float = 0.75) -> str | None:
+        """The name word closest to `word` (a typo such as "mercry"), if close enough."""
+        shortlist = _shortlist(self._word_grams, word, self._words)
+        scored = [(similarity(word, cand), cand) for cand in shortlist]
+        best = max(scored, default=(0.0, ""))
+        return best[1] if best[0] >= cutoff else None
+
+    def similar(self, phrase: str, limit: int = 5) -> list[tuple[float, Place]]:
+        """Places whose name, or a word of it, looks like `phrase`, best first."""
+        folded = fold_name(phrase)
+        indices = _shortlist(self._entry_grams, folded, range(len(self._entries)))
+        scored = [(self._score(folded, self._entries[i]), self._entries[i][2]) for i in indices]
+        scored.sort(key=lambda pair: (-pair[0], pair[1].label))
+        return [pair for pair in scored[:limit] if pair[0] > 0.3]
+
+    @staticmethod
+    def _score(folded: str, entry: tuple[str, tuple[str, ...], Place]) -> float:
+        """Best similarity of a phrase to a name or any word of it."""
+        name, tokens, _ = entry
+        return max([similarity(folded, name), *(similarity(folded, t) for t in tokens)])
+
+
+def _add_once(places: list[Place], place: Place) -> None:
+    """Append a place unless it is already listed."""
+    if place not in places:
+        places.append(place)
+
+
+def _gram_index(keys: Iterable[str]) -> dict[str, list[int]]:
+    """Map each n-gram to the positions of the keys that contain it."""
+    index: dict[str, list[int]] = defaultdict(list)
+    for position, key in enumerate(keys):
+        for gram in grams(key):
+            index[gram].append(position)
+    return dict(index)
+
+
+def _shortlist(index: dict[str, list[int]], text: str, items: Iterable) -> list:  # type: ignore[type-arg]
+    """The items sharing the most n-grams with `text` (at most _SHORTLIST of them)."""
+    votes: Counter[int] = Counter()
+    for gram in grams(text):
+        votes.update(index.get(gram, ()))
+    chosen = [position for position, _ in votes.most_common(_SHORTLIST)]
+    pool = list(items)
+    return [pool[position] for position in chosen]
+
+
+def _first_char_index(aliases: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Group CJK aliases by first character, longest first, for substring scanning."""
+    index: dict[str, list[str]] = defaultdict(list)
+    for alias in set(aliases):
+        index[alias[0]].append(alias)
+    return {ch: tuple(sorted(group, key=len, reverse=True)) for ch, group in index.items()}
+
+
+class Directory:
+    """Rooms and room levels of one tenant, with the tree, labels and name indexes built once."""
+
+    def __init__(self, rooms: Iterable[Room], levels: Iterable[RoomLevel], root_id: str) -> None:
+        self.rooms: tuple[Room, ...] = tuple(rooms)
+        self.levels: tuple[RoomLevel, ...] = tuple(levels)
+        self.root_id = root_id
+        self._room_by_id = {room.room_id: room for room in self.rooms}
+        self._level_by_id = {level.level_id: level for level in self.levels}
+        self._roots = _ROOT_IDS | {root_id} | {
+            lv.level_id for lv in self.levels if lv.parent_id in ("", lv.level_id)}
+        self._floor_keys = {lv.level_id: key for lv in self.levels
+                            if not self.is_root(lv.level_id) and (key := floor_key(lv.name))}
+        self._under = self._index_rooms_under()
+        self._by_name: dict[str, Room] = {}
+        for room in self.rooms:
+            self._by_name.setdefault(fold_name(room.name), room)
+        self._buildings = tuple(lv for lv in self.levels
+                                if not self.is_root(lv.level_id) and not self.is_floor(lv))
+        self.names = NameIndex(self._named_places())
+
+    @classmethod
+    def load(cls, gateway: RoomSource, root_id: str) -> "Directory":
+        """Build a Directory from the gateway's room levels and rooms under `root_id`."""
+        levels = gateway.room_levels(root_id)
+        rooms = gateway.rooms(root_id)
+        log.info("directory loaded: %d rooms, %d levels under %s", len(rooms), len(levels), root_id)
+        return cls(rooms, levels, root_id)
+
+    # -- the tree ---------------------------------------------------------------------------
+    def room(self, room_id: str) -> Room | None:
+        """The room with this id, if any."""
+        return self._room_by_id.get(room_id)
+
+    def level(self, level_id: str) -> RoomLevel | None:
+        """The level with this id, if any."""
+        return self._level_by_id.get(level_id)
+
+    def is_root(self, level_id: str) -> bool:
+        """True for the tenant root (or the level the directory was loaded from)."""
+        return level_id in self._roots
+
+    def is_floor(self, level: RoomLevel) -> bool:
+        """True when the level's name looks like a floor ("5F", "5楼", "Floor 5", "B1")."""
+        return level.level_id in self._floor_keys
+
+    def room_by_name(self, name: str) -> Room | None:
+        """The room with exactly this name after folding case, width and spaces."""
+        return self._by_name.get(fold_name(name))
+
+    def rooms_under(self, level_id: str) -> list[Room]:
+        """Every room below a level, recursively; "" or the root gives all rooms."""
+        if self.is_root(level_id):
+            return list(self.rooms)
+        return list(self._under.get(level_id, ()))
+
+    def ancestors(self, level_id: str) -> list[RoomLevel]:
+        """The level itself and its ancestors up to (not including) the root, nearest first."""
+        chain: list[RoomLevel] = []
+        current = self._level_by_id.get(level_id)
+        while current is not None and not self.is_root(current.level_id) and current not in chain:
+            chain.append(current)
+            current = self._level_by_id.get(current.parent_id)
+        return chain
+
+    def floor_of(self, room: Room) -> RoomLevel | None:
+        """The floor a room is on: its nearest floor-like level."""
+        return next((lv for lv in self.ancestors(room.level_id) if self.is_floor(lv)), None)
+
+    def building_of(self, room: Room) -> RoomLevel | None:
+        """The building a room is in: the floor's parent, or the nearest non-floor level."""
+        floor = self.floor_of(room)
+        start = floor.parent_id if floor else room.level_id
+        return next((lv for lv in self.ancestors(start) if not self.is_floor(lv)), None)
+
+    def building_of_level(self, level: RoomLevel) -> RoomLevel | None:
+        """The building above a floor (None for a building or a floor right under the root)."""
+        return next((lv for lv in self.ancestors(level.parent_id) if not self.is_floor(lv)), None)
+
+    # -- floors and buildings ---------------------------------------------------------------
+    def buildings(self) -> tuple[RoomLevel, ...]:
+        """Every level below the root that is not a floor."""
+        return self._buildings
+
+    def floors_with_key(self, key: str, building_id: str = "") -> list[RoomLevel]:
+        """Floors whose canonical key is `key` ("7F"), optionally inside one building."""
+        found = [self._level_by_id[lid] for lid, k in self._floor_keys.items() if k == key]
+        if building_id:
+            found = [lv for lv in found if building_id in {a.level_id for a in self.ancestors(lv.level_id)}]
+        return sorted(found, key=lambda lv: (-len(self.rooms_under(lv.level_id)), self.level_label(lv)))
+
+    def floors_in(self, building_id: str) -> list[RoomLevel]:
+        """The floors inside one building."""
+        return [self._level_by_id[lid] for lid in self._floor_keys
+                if building_id in {a.level_id for a in self.ancestors(lid)}]
+
+    # -- places and labels ------------------------------------------------------------------
+    def level_label(self, level: RoomLevel) -> str:
+        """"T2 · 7F" for a floor (just "7F" with one building); a building's own name."""
+        if not self.is_floor(level):
+            return level.name
+        building = self.building_of_level(level)
+        if building is None or len(self._buildings) <= 1:
+            return level.name
+        return f"{building.name} · {level.name}"
+
+    def room_place(self, room: Room) -> Place:
+        """A room as a Place."""
+        return Place("room", room.room_id, room.name)
+
+    def level_place(self, level: RoomLevel) -> Place:
+        """A floor or building as a Place (the root is the whole tenant)."""
+        if self.is_root(level.level_id):
+            return TENANT
+        kind = "floor" if self.is_floor(level) else "building"
+        return Place(kind, level.level_id, self.level_label(level))
+
+    def location_label(self, room: Room) -> str:
+        """Where a room is: "T2 · 4F", or whichever of building and floor is known."""
+        parts = [lv.name for lv in (self.building_of(room), self.floor_of(room)) if lv is not None]
+        return " · ".join(parts)
+
+    def place_rooms(self, place: Place) -> list[Room]:
+        """The rooms a place covers: the room itself, a level's rooms, or every room."""
+        if place.kind == "room":
+            room = self.room(place.id)
+            return [room] if room else []
+        if place.kind == "tenant":
+            return list(self.rooms)
+        return self.rooms_under(place.id)
+
+    # -- construction helpers ---------------------------------------------------------------
+    def _index_rooms_under(self) -> dict[str, tuple[Room, ...]]:
+        """Map every level to the rooms below it, by walking each room's ancestors once."""
+        under: dict[str, list[Room]] = defaultdict(list)
+        for room in self.rooms:
+            for level in self.ancestors(room.level_id):
+                under[level.level_id].append(room)
+        return {level_id: tuple(rooms) for level_id, rooms in under.items()}
+
+    def _named_places(self) -> list[tuple[str, Place]]:
+        """Names to index: every room and every building."""
+        named = [(room.name, self.room_place(room)) for room in self.rooms]
+        named.extend((lv.name, self.level_place(lv)) for lv in self._buildings)
+        return named
+
+
+class DirectoryCache:
+    """Hold a Directory for `ttl_seconds`, reloading it through `loader` when it is stale.
+
+    If a reload fails while an older directory is held, the old one keeps serving (and the
+    next call tries again): a Feishu hiccup should not break every question.
+    """
+
+    def __init__(self, loader: Callable[[], Directory], ttl_seconds: float = 600,
+                 *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._loader = loader
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._value: Directory | None = None
+        self._loaded_at = 0.0
+
+    def get(self) -> Directory:
+        """The cached directory, loading it first if missing or older than the TTL."""
+        with self._lock:
+            if self._value is not None and self._clock() - self._loaded_at < self._ttl:
+                return self._value
+            try:
+                self._value = self._loader()
+            except Exception:
+                if self._value is None:
+                    raise
+                log.exception("directory reload failed; serving the previous one")
+                return self._value
+            self._loaded_at = self._clock()
+            return self._value
+
+    def invalidate(self) -> None:
+        """Forget the cached directory so the next get() reloads it."""
+        with self._lock:
+            self._value = None

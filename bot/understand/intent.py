@@ -1,0 +1,122 @@
+"""What kind of question a message is: phrase signals, then a small decision list."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from bot.queries import ReportKind
+from bot.understand import lexicon
+
+Intent = Literal["list_subs", "unsubscribe", "subscribe", "report", "who", "free", "find",
+                 "help", "greeting", "none"]
+_SMALL_TALK_JUNK = re.compile(r"[\s!.,~?]+")
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Which intent phrases a message contains."""
+
+    who: bool = False
+    booked: bool = False
+    free: bool = False
+    find: bool = False
+    report: bool = False
+    no_shows: bool = False
+    early: bool = False
+    subscribe: bool = False
+    unsubscribe: bool = False
+    list_subs: bool = False
+    help: bool = False
+    greeting: bool = False
+
+    @property
+    def report_kinds(self) -> tuple[ReportKind, ...]:
+        """The report kinds asked for; both for a generic "report"/"日报"."""
+        kinds: tuple[ReportKind, ...] = ()
+        if self.no_shows:
+            kinds += ("no_shows",)
+        if self.early:
+            kinds += ("early_releases",)
+        return kinds or (("no_shows", "early_releases") if self.report else ())
+
+
+@dataclass(frozen=True)
+class Features:
+    """What else the message said, as far as the intent decision cares."""
+
+    room: bool = False  # a room was named (maybe ambiguously)
+    area: bool = False  # a floor or building was named
+    unknown: bool = False  # a word that may be an unknown room name
+    time: bool = False
+    capacity: bool = False
+
+
+@lru_cache(maxsize=None)
+def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for a phrase group: English phrases on word boundaries, Chinese as substrings."""
+    parts = []
+    for phrase in sorted(phrases, key=len, reverse=True):
+        escaped = re.escape(phrase).replace(r"\ ", r"\s+")
+        parts.append(rf"(?<![a-z']){escaped}(?![a-z])" if phrase[0].isascii() else escaped)
+    return re.compile("|".join(parts))
+
+
+def has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
+    """True when the normalised text contains one of the phrases."""
+    return phrase_pattern(phrases).search(text) is not None
+
+
+def signals(text: str) -> Signals:
+    """The intent phrases found in normalised text (with names and times already removed)."""
+    unsubscribe = has_phrase(text, lexicon.UNSUBSCRIBE)
+    list_subs = not unsubscribe and has_phrase(text, lexicon.LIST_SUBS)
+    return Signals(
+        who=has_phrase(text, lexicon.WHO), booked=has_phrase(text, lexicon.BOOKED),
+        free=has_phrase(text, lexicon.FREE), find=has_phrase(text, lexicon.FIND),
+        report=has_phrase(text, lexicon.REPORT), no_shows=has_phrase(text, lexicon.NO_SHOWS),
+        early=has_phrase(text, lexicon.EARLY), unsubscribe=unsubscribe,
+        subscribe=not (unsubscribe or list_subs) and has_phrase(text, lexicon.SUBSCRIBE),
+        list_subs=list_subs, help=has_phrase(text, lexicon.HELP),
+        greeting=has_phrase(text, lexicon.GREETING),
+    )
+
+
+def small_talk(text: str) -> Literal["greeting", "asked"] | None:
+    """"greeting" or "asked" (help) when the whole message is only that, else None."""
+    rest = phrase_pattern(lexicon.POLITE).sub(" ", text)
+    for kind, phrases in (("greeting", lexicon.GREETING), ("asked", lexicon.HELP)):
+        if rest.strip() and not _SMALL_TALK_JUNK.sub("", phrase_pattern(phrases).sub(" ", rest)):
+            return kind  # type: ignore[return-value]
+    if rest.strip() and not _SMALL_TALK_JUNK.sub("", rest.replace("?", "")) and "?" in rest:
+        return "asked"
+    return None
+
+
+def classify(sig: Signals, feat: Features) -> Intent:
+    """Decide the question kind: commands first, then who / find / free, then fallbacks."""
+    for intent, flag in (("list_subs", sig.list_subs), ("unsubscribe", sig.unsubscribe), ("subscribe", sig.subscribe),
+                         ("report", bool(sig.report_kinds))):
+        if flag:
+            return intent  # type: ignore[return-value]
+    if sig.who:
+        return "who"
+    if feat.capacity or (sig.find and not feat.room):
+        return "find"
+    if sig.free:
+        return "free" if feat.room or feat.area or feat.unknown else "find"
+    if sig.booked or feat.room or feat.area:
+        return "who"
+    return _fallback(sig, feat)
+
+
+def _fallback(sig: Signals, feat: Features) -> Intent:
+    """No question phrase: a bare time means "find me a room"; otherwise help."""
+    if feat.time and not feat.unknown:
+        return "find"
+    if feat.unknown and (sig.find or sig.free):
+        return "free"
+    if sig.help:
+        return "help"
+    return "greeting" if sig.greeting and not feat.unknown else "none"

@@ -1,0 +1,97 @@
+"""Word lists: the intent phrases of each question kind and the filler words around them.
+
+Phrases are matched on normalised text: English ones on word boundaries, Chinese ones as
+substrings. Every English word listed here is also "known" to the spelling corrector, so a
+typo such as "bookd" or "avaliable" is mapped back to it.
+"""
+from __future__ import annotations
+
+WHO = ("who", "whom", "whose", "who's", "whos", "who is", "who has", "booked by", "reserved by",
+       "谁", "被谁", "哪位")
+BOOKED = ("booked", "bookings", "booking", "reservations", "reservation", "reserved", "schedule",
+          "agenda", "calendar", "using", "used by", "holds", "holding", "occupying",
+          "预订情况", "预定情况", "预约情况", "使用情况", "订了", "预订了", "预定了", "预约了",
+          "预订", "预定", "预约", "日程", "安排", "在用", "用了", "占用情况")
+FREE = ("free", "available", "availability", "open", "vacant", "empty", "busy", "occupied",
+        "taken", "unavailable", "in use", "grab", "can i use", "can we use", "can i book",
+        "can we book", "can i get", "can we get", "anyone in", "anybody in", "someone in",
+        "有空", "空吗", "空着", "空闲", "空的", "有人吗", "有人在", "有人用", "没人", "能用",
+        "可以用", "可用", "被占", "占用", "闲着", "空会议室", "空房", "有位置", "空位", "忙吗",
+        "能订", "可以订", "可订", "订得到", "用得了")
+FIND = ("find", "need", "needs", "looking for", "look for", "search", "recommend", "suggest",
+        "get me", "book me", "any room", "any rooms", "a room", "some room", "which room",
+        "which rooms", "what room", "what rooms", "where can", "free room", "free rooms",
+        "available room", "available rooms", "empty room", "open room", "anywhere",
+        "找", "需要", "推荐", "帮我订", "订一个", "订个", "哪个会议室", "哪些会议室", "哪间",
+        "哪里有", "哪有", "有没有会议室", "有没有空", "有什么会议室")
+NO_SHOWS = ("no show", "no shows", "no-show", "no-shows", "noshow", "noshows", "didn't show",
+            "did not show", "didnt show", "not checked in", "didn't check in", "did not check in",
+            "didnt check in", "never showed", "absent",
+            "没签到", "未签到", "没有签到", "不签到", "爽约", "放鸽子", "没来", "没到场", "未到场")
+EARLY = ("early release", "early releases", "released early", "release early", "releases early",
+         "ended early", "end early", "freed early", "提前释放", "提前结束", "提前退",
+         "提前离开", "提前归还", "提前释放了")
+REPORT = ("report", "reports", "digest", "summary", "insights", "stats", "日报", "报告", "报表",
+          "汇总", "统计", "周报")
+SUBSCRIBE = ("subscribe", "sub", "subscription to", "sign up", "订阅", "关注")
+UNSUBSCRIBE = ("unsubscribe", "unsub", "cancel subscription", "cancel my subscription",
+               "stop subscription", "stop the report", "stop report", "stop reports",
+               "stop daily report", "stop the daily report", "stop digest", "stop the digest",
+               "取消订阅", "退订", "不要再发", "停止订阅", "别再发")
+LIST_SUBS = ("subscriptions", "my subscriptions", "list subscriptions", "show subscriptions",
+             "what am i subscribed", "subscribed to", "我的订阅", "订阅列表", "查看订阅",
+             "有哪些订阅", "订阅了什么", "订阅了哪些", "我订阅了")
+HELP = ("help", "?", "usage", "commands", "command", "what can you do", "how to use",
+        "how do i use", "how does this work", "menu", "guide", "instructions",
+        "帮助", "怎么用", "如何使用", "使用说明", "你能做什么", "能做什么", "你会什么", "菜单",
+        "说明", "指南", "教程", "功能")
+GREETING = ("hi", "hello", "hey", "hiya", "yo", "howdy", "greetings", "good morning",
+            "good afternoon", "good evening", "morning", "hi there", "hello there", "hey there",
+            "你好", "您好", "嗨", "哈喽", "哈啰", "早上好", "下午好", "晚上好", "早安", "早",
+            "在吗", "在不在", "喂", "大家好")
+POLITE = ("please", "pls", "plz", "thanks", "thank you", "thx", "ty", "bot", "roombot",
+          "请问", "请", "谢谢", "麻烦", "麻烦你", "劳驾", "帮忙", "帮我", "辛苦")
+
+# Words that carry no room name: kept out of "unknown room" guesses and known to the speller.
+EN_FILLER = frozenset("""
+a an the is are was were be been am do does did can could would will shall should may might
+must i me my we us our you your it its this that these those there here what which when where
+why how any anyone anybody anything some someone somebody something all every each no not
+none in on at to from for of by with about into onto until till til through between and or but
+if then than so just only also still yet right now please pls plz thanks thank thx hi hello hey
+ok okay book booked booking bookings reserve reserved reservation reservations use used using
+uses have has had hold holds holding take taken grab get got need want wanna looking look find
+search show tell check see know let give list free available availability open vacant empty
+busy occupied unavailable room rooms meeting meetings conference place space spot one ones
+people person persons ppl pax seats seat seater guests guest folks capacity least max minimum
+floor floors level building buildings report reports daily digest summary subscribe unsubscribe
+subscription subscriptions sub unsub early release releases released chat group time times day
+days week weeks hour hours minute minutes min mins people's whos who's whose who whom go going
+like would could kindly maybe quick quickly currently also anywhere somewhere inside
+today tomorrow yesterday tonight morning afternoon evening night noon lunch after before
+monday tuesday wednesday thursday friday saturday sunday next last coming past o'clock
+stats insights absent showed didn't didnt never ended end freed sign up stop cancel
+january february march april june july august september october november december jan feb mar
+apr jun jul aug sep sept oct nov dec tonight noon midday lunchtime half quarter past am pm
+tmrw tmr tdy yday mon tue tues wed thu thur thurs fri sat right between around about
+""".split())
+ZH_FILLER = (
+    "请问", "麻烦你", "麻烦", "帮我看看", "帮我查查", "帮我查", "帮我找", "帮我", "帮忙", "看看", "看下",
+    "看一下", "查一下", "查下", "查查", "一下", "查", "谁", "订了", "订的", "预订", "预定", "预约",
+    "订", "用了", "在用", "使用", "用", "有人吗", "有人", "有空吗", "有空", "空吗", "空着吗",
+    "空闲", "空着", "空", "有没有", "没有", "吗", "呢", "吧", "啊", "呀", "嘛", "的", "了", "是",
+    "在", "被", "会议室", "会议", "房间", "能坐", "能", "坐", "可以", "有", "个", "找", "一个",
+    "哪个", "哪些", "哪里", "哪间", "什么", "时候", "情况", "记录", "给", "我们", "我", "你", "他",
+    "间", "开会", "要", "想", "需要", "还", "和", "都", "里", "人", "位", "请", "谢谢", "现在",
+    "还是", "那个", "这个", "那", "这", "些", "下", "上", "中", "可", "容纳", "得", "多", "大",
+)
+
+
+def english_words(*groups: tuple[str, ...]) -> frozenset[str]:
+    """Every ASCII word used in some phrase groups."""
+    return frozenset(w for group in groups for phrase in group for w in phrase.split()
+                     if w.isascii() and w.isalpha())
+
+
+KNOWN_EN = EN_FILLER | english_words(WHO, BOOKED, FREE, FIND, NO_SHOWS, EARLY, REPORT, SUBSCRIBE,
+                                     UNSUBSCRIBE, LIST_SUBS, HELP, GREETING, POLITE)
