@@ -228,7 +228,8 @@ def test_unknown_room(lang: str, suggest: bool) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("reason", ["hour_out_of_range", "bad_date", "end_before_start", "something_new"])
+@pytest.mark.parametrize("reason", ["hour_out_of_range", "minute_out_of_range", "invalid_date",
+                                    "end_before_start", "too_far", "duration_too_long", "something_new"])
 def test_bad_time(lang: str, reason: str) -> None:
     text = texts(ask(BadTime(lang, "25:00", reason)))
     assert "25:00" in text and "14:00-15:00" in text
@@ -260,3 +261,14 @@ def test_error_card_wording() -> None:
     assert "calendar:room:readonly" in texts(check(errors.feishu_error_reply(ERRORS[2], "zh")))
     assert "Feishu is unavailable" in texts(check(errors.feishu_error_reply(ERRORS[3], "en")))
     assert "ref-1" in texts(check(errors.unexpected_error_reply("en", "ref-1")))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_error_card_with_only_a_kind(lang: str) -> None:
+    """The worker may render Reply("error", {"kind": "internal", "log_id": ""}) itself."""
+    check(Reply("error", {"kind": "internal", "log_id": ""}, lang))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_expired_button_card(lang: str) -> None:
+    check(Reply("expired", {}, lang))  # type: ignore[arg-type]
