@@ -1,8 +1,9 @@
 """Every card template renders valid card JSON 2.0 within Feishu's limits, in both languages."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -10,10 +11,24 @@ from bot import actions
 from bot.answer import dispatch, errors
 from bot.cards import MAX_CARD_BYTES, card_bytes, render
 from bot.feishu.errors import (
-    FeishuError, FeishuUnavailable, InvalidParameters, NotFound, PermissionMissing, RateLimited,
+    FeishuError,
+    FeishuUnavailable,
+    InvalidParameters,
+    NotFound,
+    PermissionMissing,
+    RateLimited,
 )
 from bot.queries import (
-    BadTime, ChooseRoom, FindFree, Help, IsFree, Place, Reply, UnknownRoom, WhoBooked, Window,
+    BadTime,
+    ChooseRoom,
+    FindFree,
+    Help,
+    IsFree,
+    Place,
+    Reply,
+    UnknownRoom,
+    WhoBooked,
+    Window,
 )
 from tests.answer.fakes import NOW, CannedGateway, busy, context, directory, reservation
 

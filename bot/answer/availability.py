@@ -1,8 +1,9 @@
 """Is a room free over a window (or, for a floor or building, each room's state then): free/busy only."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from bot.answer import followups, windows
 from bot.answer.bookings import holder, names_visible

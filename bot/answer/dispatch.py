@@ -2,14 +2,25 @@
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 from bot.answer import errors
 from bot.answer.context import AnswerContext
 from bot.feishu.errors import FeishuError
 from bot.queries import (
-    BadTime, ChooseRoom, FindFree, Help, IsFree, ListSubscriptions, Query, Reply, Report,
-    Subscribe, UnknownRoom, Unsubscribe, WhoBooked,
+    BadTime,
+    ChooseRoom,
+    FindFree,
+    Help,
+    IsFree,
+    ListSubscriptions,
+    Query,
+    Reply,
+    Report,
+    Subscribe,
+    UnknownRoom,
+    Unsubscribe,
+    WhoBooked,
 )
 
 Handler = Callable[[Query, AnswerContext], Reply]

@@ -7,8 +7,13 @@ import re
 from typing import Any
 
 from bot.feishu.errors import (
-    ChatUnreachable, FeishuError, FeishuUnavailable, InvalidParameters, NotFound,
-    PermissionMissing, RateLimited,
+    ChatUnreachable,
+    FeishuError,
+    FeishuUnavailable,
+    InvalidParameters,
+    NotFound,
+    PermissionMissing,
+    RateLimited,
 )
 from bot.queries import Lang, Reply
 

@@ -36,7 +36,7 @@ def area_of(place: Place, directory: Directory) -> Place | None:
     return directory.level_place(floor) if floor is not None else None
 
 
-def day_buttons(make: type[WhoBooked] | type[IsFree], lang: Lang, place: Place,
+def day_buttons(make: type[WhoBooked | IsFree], lang: Lang, place: Place,
                 window: Window) -> list[Button]:
     """Previous day / next day for a window within one day."""
     if not windows.one_day(window):

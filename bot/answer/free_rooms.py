@@ -1,7 +1,8 @@
 """Find rooms free over the whole window with enough seats: best fit first (smallest room that fits)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from bot.answer import followups, windows
 from bot.answer.timeline import is_free

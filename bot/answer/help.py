@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import actions
 from bot.answer import followups, windows
-from bot.queries import FindFree, Help, IsFree, Place, Report, Reply, WhoBooked, Window
+from bot.queries import FindFree, Help, IsFree, Place, Reply, Report, WhoBooked, Window
 
 if TYPE_CHECKING:
     from bot.answer.context import AnswerContext
@@ -37,7 +37,8 @@ def example_room(directory: Directory) -> Room | None:
     """An enabled room that sits on a floor, for the examples (the first by name)."""
     rooms = sorted((r for r in directory.rooms if r.enabled), key=lambda r: r.name.casefold())
     on_floor = [r for r in rooms if directory.floor_of(r) is not None]
-    return (on_floor or rooms or [None])[0]
+    chosen = on_floor or rooms
+    return chosen[0] if chosen else None
 
 
 def examples(query: Help, ctx: AnswerContext, place: Place | None,
@@ -57,7 +58,7 @@ def examples(query: Help, ctx: AnswerContext, place: Place | None,
         found["is_free"] = IsFree(lang, place, slot)
     if floor is not None:
         found["floor_free"] = IsFree(lang, floor, slot)
-    return {key: {"value": actions.encode(q), "at": getattr(q, "window").start}
+    return {key: {"value": actions.encode(q), "at": q.window.start}
             for key, q in found.items()}
 
 

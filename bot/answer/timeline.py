@@ -1,8 +1,9 @@
 """Pure free/busy arithmetic over busy intervals: merge, overlap, busy-until and the next free slot."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Iterable, Protocol, Sequence, TypeVar
+from typing import Protocol, TypeVar
 
 
 class Span(Protocol):

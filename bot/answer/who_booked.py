@@ -6,8 +6,9 @@ organizer. A window spanning both uses both, with no booking counted twice.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from bot.answer import followups, windows
 from bot.answer.bookings import Row, busy_row, ledger_row, names_visible, sort_rows

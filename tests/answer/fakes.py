@@ -5,9 +5,9 @@ End-to-end answer tests use the sandbox over HTTP; these let card tests shape da
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.answer.context import AnswerContext

@@ -1,7 +1,6 @@
 """Find a free room: capacity respected, best fit first, every room truly free per the sandbox."""
 from __future__ import annotations
 
-
 import pytest
 
 from bot.answer import dispatch
