@@ -1,0 +1,116 @@
+"""The digest scheduler: jobs per subscription time in Asia/Shanghai, catch-up, one leader. No sleeps."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import DigestSettings, FeishuSettings, Settings
+from bot.scheduler import LEASE_NAME, DigestScheduler
+from bot.store import Store
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2025, 11, 18, 9, 40, tzinfo=TZ)
+
+
+class EpochClock:
+    def __init__(self) -> None:
+        self.now = NOW.timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(f"sqlite:///{tmp_path / 'sched.db'}", clock=EpochClock()) as opened:
+        yield opened
+
+
+def services(store: Store, now: datetime = NOW, grace: int = 3600):
+    """Just what the scheduler reads: settings, store and the clock."""
+    settings = Settings(FeishuSettings("cli", "secret"), digest=DigestSettings(misfire_grace_seconds=grace))
+    return SimpleNamespace(settings=settings, store=store, now=lambda: now)
+
+
+@pytest.fixture
+def scheduler(store: Store) -> Iterator[DigestScheduler]:
+    made = DigestScheduler(services(store), holder="a")  # type: ignore[arg-type]
+    yield made
+    made.shutdown()
+
+
+def test_one_job_per_distinct_time_with_a_shanghai_cron(store: Store, scheduler: DigestScheduler) -> None:
+    store.add_subscription("oc_1", at="09:30")
+    store.add_subscription("oc_2", at="09:30")
+    store.add_subscription("oc_3", at="18:05")
+    scheduler.start(paused=True)
+    jobs = scheduler.digest_jobs()
+    assert sorted(jobs) == ["09:30", "18:05"]
+    trigger = jobs["18:05"].trigger
+    assert trigger.timezone == TZ
+    assert trigger.get_next_fire_time(None, NOW) == datetime(2025, 11, 18, 18, 5, tzinfo=TZ)
+    assert trigger.get_next_fire_time(None, datetime(2025, 11, 18, 18, 6, tzinfo=TZ)) == \
+        datetime(2025, 11, 19, 18, 5, tzinfo=TZ)
+    assert jobs["18:05"].next_run_time.astimezone(TZ).strftime("%H:%M") == "18:05"
+    assert jobs["09:30"].misfire_grace_time == 3600 and jobs["09:30"].coalesce
+
+
+def test_refresh_adds_and_removes_jobs(store: Store, scheduler: DigestScheduler) -> None:
+    store.add_subscription("oc_1", at="08:00")
+    scheduler.start(paused=True)
+    store.add_subscription("oc_2", at="10:15")
+    store.remove_subscriptions("oc_1")
+    scheduler.refresh()
+    assert sorted(scheduler.digest_jobs()) == ["10:15"]
+
+
+def test_a_time_missed_during_downtime_runs_once_within_the_grace(store: Store) -> None:
+    store.add_subscription("oc_1", at="09:00")  # 40 min ago
+    store.add_subscription("oc_2", at="07:00")  # 2 h 40 min ago: beyond a 1 h grace
+    sched = DigestScheduler(services(store), holder="a")  # type: ignore[arg-type]
+    sched.start(paused=True)
+    try:
+        jobs = sched.digest_jobs()
+        assert jobs["09:00"].next_run_time == datetime(2025, 11, 18, 9, 0, tzinfo=TZ)
+        assert jobs["07:00"].next_run_time > datetime.now(TZ)
+        assert sched.missed_run("09:41") is None  # yesterday 09:41 is long past the grace
+    finally:
+        sched.shutdown()
+
+
+def test_only_the_lease_holder_has_digest_jobs_and_another_takes_over(store: Store) -> None:
+    store.add_subscription("oc_1", at="09:30")
+    first = DigestScheduler(services(store), holder="a")  # type: ignore[arg-type]
+    second = DigestScheduler(services(store), holder="b")  # type: ignore[arg-type]
+    first.start(paused=True)
+    second.start(paused=True)
+    try:
+        assert first.leader and list(first.digest_jobs()) == ["09:30"]
+        assert not second.leader and second.digest_jobs() == {}
+        first.shutdown()  # releases the lease
+        second.tick()
+        assert second.leader and list(second.digest_jobs()) == ["09:30"]
+        assert not store.acquire_lease(LEASE_NAME, "a", 90)
+    finally:
+        first.shutdown()
+        second.shutdown()
+
+
+def test_the_job_runs_digests_for_its_time_only(store: Store, scheduler: DigestScheduler,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[str | None] = []
+    monkeypatch.setattr("bot.scheduler.run_digests", lambda services, at=None: ran.append(at) or "ok")
+    store.add_subscription("oc_1", at="09:30")
+    scheduler.start(paused=True)
+    job = scheduler.digest_jobs()["09:30"]
+    job.func(*job.args)
+    assert ran == ["09:30"]
+    store.release_lease(LEASE_NAME, "a")
+    assert store.acquire_lease(LEASE_NAME, "intruder", 90)
+    job.func(*job.args)  # no longer the leader: does nothing
+    assert ran == ["09:30"]
