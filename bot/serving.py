@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 import waitress
+from waitress import wasyncore
 from flask import Flask
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,16 @@ class BackgroundServer:
         return self
 
     def stop(self) -> None:
-        self._server.close()
-        self._thread.join(timeout=5)
+        """Close the sockets from inside waitress's own loop, so its select() never sees a dead fd."""
+        if self._thread.is_alive():
+            self._server.trigger.pull_trigger(self._close_in_loop)
+            self._thread.join(timeout=5)
+        else:
+            self._close_in_loop()
+
+    def _close_in_loop(self) -> None:
+        self._server.task_dispatcher.shutdown(timeout=1)
+        wasyncore.close_all(self._server._map)
 
 
 def serve_forever(app: Flask, host: str, port: int, threads: int) -> None:

@@ -1,0 +1,160 @@
+"""Webhook benchmark: ack latency under load, Feishu calls per answer, end-to-end answer latency.
+
+The bot runs as a separate `roombot serve` process (waitress, real SQLite store) pointed at an
+in-process sandbox tenant; events are pushed signed and encrypted exactly as Feishu sends them.
+Run: `make bench` or `.venv/bin/python -m bench.webhook [--rate 200] [--seconds 5]`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import requests
+
+from bot.sandbox import Sandbox
+
+QUESTIONS = [
+    ("who booked (room, today)", "who booked Mercury today"),
+    ("who booked (room, yesterday)", "昨天青城山谁用了"),
+    ("who booked (room, tomorrow)", "Mercury bookings tomorrow"),
+    ("is it free (room)", "is Oslo free at 3pm"),
+    ("is it free (floor, 45 rooms)", "is 5F free at 3pm"),
+    ("find a free room", "find a free room for 8 people now"),
+    ("no-show report (yesterday)", "no-shows yesterday"),
+    ("help", "help"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_bot(sandbox: Sandbox, tmp: Path) -> tuple[subprocess.Popen, str]:
+    """Start `roombot serve` on a free port against the sandbox; return it and its webhook URL."""
+    port = free_port()
+    config = tmp / "roombot.toml"
+    config.write_text(sandbox.config_toml() + f"""
+[server]
+host = "127.0.0.1"
+port = {port}
+threads = 8
+
+[storage]
+url = "sqlite:///{tmp / 'bench.db'}"
+""")
+    env = {**os.environ, "ROOMBOT_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--config", str(config)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return process, f"{url}/webhook/event"
+        except requests.RequestException:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("roombot serve did not start: " + process.stderr.read().decode()[-2000:])
+
+
+def answer(sandbox: Sandbox, pusher, text: str) -> tuple[float, Counter]:
+    """Push one question; return seconds until the reply was posted and the Feishu calls it cost."""
+    calls_before, sent_before = len(sandbox.calls), len(sandbox.sent)
+    started = time.monotonic()
+    push = pusher.message(text)
+    assert push.status == 200, push.body
+    sent = sandbox.wait_for_sent(sent_before + 1, timeout=60)
+    elapsed = time.monotonic() - started
+    assert len(sent) > sent_before, f"no answer to {text!r}"
+    time.sleep(0.2)  # let stragglers (none expected) land before counting
+    calls = Counter(c.path.replace("/open-apis/", "") for c in sandbox.calls[calls_before:]
+                    if "tenant_access_token" not in c.path)
+    return elapsed, calls
+
+
+def calls_per_answer(sandbox: Sandbox, pusher) -> None:
+    print("\n## Feishu calls per answer (warm directory)")
+    print(f"{'question':34} {'calls':>5}  breakdown")
+    for name, text in QUESTIONS:
+        _, calls = answer(sandbox, pusher, text)
+        detail = ", ".join(f"{path} ×{n}" for path, n in sorted(calls.items()))
+        print(f"{name:34} {sum(calls.values()):>5}  {detail}")
+
+
+def answer_latency(sandbox: Sandbox, pusher, latency: float) -> None:
+    print(f"\n## End-to-end answer latency, {latency * 1000:.0f} ms simulated per Feishu call")
+    sandbox.faults.latency = latency
+    try:
+        for name, text in QUESTIONS:
+            elapsed, calls = answer(sandbox, pusher, text)
+            print(f"{name:34} {elapsed * 1000:7.0f} ms  ({sum(calls.values())} calls)")
+    finally:
+        sandbox.faults.latency = 0.0
+
+
+def ack_latency(sandbox: Sandbox, pusher, rate: int, seconds: float) -> None:
+    print(f"\n## Webhook ack latency at {rate} events/s for {seconds:.0f} s")
+    total = int(rate * seconds)
+    sent_before = len(sandbox.sent)
+    elapsed: list[float] = []
+    statuses: Counter = Counter()
+    lock = threading.Lock()
+    start = time.monotonic() + 0.2
+
+    def send(i: int) -> None:
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        push = pusher.message(f"who booked Oslo today #{i}")
+        with lock:
+            elapsed.append(push.elapsed)
+            statuses[push.status] += 1
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(total)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed.sort()
+    p50 = statistics.median(elapsed) * 1000
+    p99 = elapsed[int(len(elapsed) * 0.99) - 1] * 1000
+    print(f"events {total}, statuses {dict(statuses)}, ack p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+          f"max {elapsed[-1] * 1000:.1f} ms")
+    waited = time.monotonic()
+    answered = len(sandbox.wait_for_sent(sent_before + total, timeout=300)) - sent_before
+    print(f"answers posted: {answered} of {total} "
+          f"(backlog drained {time.monotonic() - waited:.1f} s after the last ack)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=5)
+    args = parser.parse_args()
+    sandbox = Sandbox.start(seed=7, rooms=120)
+    with tempfile.TemporaryDirectory() as tmp:
+        process, url = start_bot(sandbox, Path(tmp))
+        try:
+            pusher = sandbox.pusher(url)
+            answer(sandbox, pusher, "help")  # warm the directory and the token
+            calls_per_answer(sandbox, pusher)
+            answer_latency(sandbox, pusher, 0.1)
+            ack_latency(sandbox, pusher, args.rate, args.seconds)
+        finally:
+            process.terminate()
+            process.wait(10)
+            sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()
