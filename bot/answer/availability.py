@@ -31,8 +31,7 @@ def answer_is_free(query: IsFree, ctx: AnswerContext) -> Reply:
     data: dict[str, Any] = {
         "place": {"kind": query.place.kind, "label": query.place.label,
                   "location": states[0]["location"] if query.place.kind == "room" and states else ""},
-        "window": {"start": query.window.start, "end": query.window.end,
-                   "whole_day": query.window.whole_day, "label": query.window.label},
+        "window": windows.describe(query.window),
         "now": ctx.now,
         "past": windows.is_past(query.window, ctx.now),
         "single": query.place.kind == "room",

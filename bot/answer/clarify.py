@@ -5,6 +5,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot import actions
+from bot.answer import windows
 from bot.answer.help import FALLBACK_ROOM, example_room
 from bot.queries import BadTime, ChooseRoom, Help, Place, Reply, UnknownRoom, WhoBooked
 
@@ -42,10 +43,8 @@ def answer_bad_time(query: BadTime, ctx: AnswerContext) -> Reply:
 
 
 def _common(question: Any, ctx: AnswerContext) -> dict[str, Any]:
-    window = question.window
     return {"question": "who_booked" if isinstance(question, WhoBooked) else "is_free",
-            "window": {"start": window.start, "end": window.end,
-                       "whole_day": window.whole_day, "label": window.label}}
+            "window": windows.describe(question.window)}
 
 
 def _options(places: tuple[Place, ...], question: Any, ctx: AnswerContext,

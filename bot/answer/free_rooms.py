@@ -21,8 +21,7 @@ def answer_find_free(query: FindFree, ctx: AnswerContext) -> Reply:
     free = free_rooms(candidates, query, ctx)
     data: dict[str, Any] = {
         "place": {"kind": query.place.kind, "label": query.place.label},
-        "window": {"start": query.window.start, "end": query.window.end,
-                   "whole_day": query.window.whole_day, "label": query.window.label},
+        "window": windows.describe(query.window),
         "now": ctx.now,
         "past": windows.is_past(query.window, ctx.now),
         "capacity": query.capacity,

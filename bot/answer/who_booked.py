@@ -31,7 +31,7 @@ def answer_who_booked(query: WhoBooked, ctx: AnswerContext) -> Reply:
     shown, more_from, omitted = paginate(rows, MAX_ROWS)
     data: dict[str, Any] = {
         "place": _place(query.place, rooms, ctx),
-        "window": _window(query),
+        "window": windows.describe(query.window),
         "now": ctx.now,
         "multi_day": windows.spans_days(query.window),
         "multi_room": len(rooms) != 1,
@@ -112,11 +112,6 @@ def _place(place: Place, rooms: Sequence[Room], ctx: AnswerContext) -> dict[str,
     return {"kind": place.kind, "label": place.label,
             "location": ctx.directory.location_label(room) if room else "",
             "rooms": len(rooms)}
-
-
-def _window(query: WhoBooked) -> dict[str, Any]:
-    w = query.window
-    return {"start": w.start, "end": w.end, "whole_day": w.whole_day, "label": w.label}
 
 
 def _buttons(query: WhoBooked, ctx: AnswerContext, more_from: datetime | None) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from bot.queries import Window
 
@@ -50,6 +51,12 @@ def is_past(window: Window, now: datetime) -> bool:
 def spans_days(window: Window) -> bool:
     """True if the window covers more than one local day."""
     return not one_day(window)
+
+
+def describe(window: Window) -> dict[str, Any]:
+    """A window as card data; `last_day` is the last day it covers (its end is exclusive)."""
+    return {"start": window.start, "end": window.end, "whole_day": window.whole_day,
+            "label": window.label, "last_day": window.end - timedelta(microseconds=1)}
 
 
 def bookable_slot(window: Window, now: datetime, minutes: int) -> Window:
