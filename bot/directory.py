@@ -32,10 +32,10 @@ class RoomSource(Protocol):
 
 
 def grams(text: str) -> set[str]:
-    """Character bigrams of a string, plus its single CJK characters (they carry meaning)."""
+    """Character bigrams and single characters of a string (transposed typos share only those)."""
     compact = "".join(text.split())
     found = {compact[i:i + 2] for i in range(len(compact) - 1)}
-    found.update(ch for ch in compact if not ch.isascii())
+    found.update(compact)
     return found or {compact}
 
 

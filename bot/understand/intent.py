@@ -70,13 +70,16 @@ def has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
 
 def signals(text: str) -> Signals:
     """The intent phrases found in normalised text (with names and times already removed)."""
-    unsubscribe = has_phrase(text, lexicon.UNSUBSCRIBE)
+    unsubscribe = has_phrase(text, lexicon.UNSUBSCRIBE) or (
+        has_phrase(text, lexicon.CANCEL) and has_phrase(text, lexicon.SUBSCRIBE + lexicon.LIST_SUBS))
     list_subs = not unsubscribe and has_phrase(text, lexicon.LIST_SUBS)
     return Signals(
         who=has_phrase(text, lexicon.WHO), booked=has_phrase(text, lexicon.BOOKED),
         free=has_phrase(text, lexicon.FREE), find=has_phrase(text, lexicon.FIND),
         report=has_phrase(text, lexicon.REPORT), no_shows=has_phrase(text, lexicon.NO_SHOWS),
-        early=has_phrase(text, lexicon.EARLY), unsubscribe=unsubscribe,
+        early=has_phrase(text, lexicon.EARLY) or (
+            has_phrase(text, lexicon.RELEASE) and has_phrase(text, ("early", "提前"))),
+        unsubscribe=unsubscribe,
         subscribe=not (unsubscribe or list_subs) and has_phrase(text, lexicon.SUBSCRIBE),
         list_subs=list_subs, help=has_phrase(text, lexicon.HELP),
         greeting=has_phrase(text, lexicon.GREETING),
@@ -86,6 +89,8 @@ def signals(text: str) -> Signals:
 def small_talk(text: str) -> Literal["greeting", "asked"] | None:
     """"greeting" or "asked" (help) when the whole message is only that, else None."""
     rest = phrase_pattern(lexicon.POLITE).sub(" ", text)
+    if text.strip() and not _SMALL_TALK_JUNK.sub("", rest):
+        return "greeting"  # only "thanks", "please", "谢谢": be friendly
     for kind, phrases in (("greeting", lexicon.GREETING), ("asked", lexicon.HELP)):
         if rest.strip() and not _SMALL_TALK_JUNK.sub("", phrase_pattern(phrases).sub(" ", rest)):
             return kind  # type: ignore[return-value]

@@ -29,7 +29,7 @@ NO_SHOWS = ("no show", "no shows", "no-show", "no-shows", "noshow", "noshows", "
             "didnt check in", "never showed", "absent",
             "没签到", "未签到", "没有签到", "不签到", "爽约", "放鸽子", "没来", "没到场", "未到场")
 EARLY = ("early release", "early releases", "released early", "release early", "releases early",
-         "ended early", "end early", "freed early", "提前释放", "提前结束", "提前退",
+         "ended early", "end early", "freed early", "早退", "提前走", "提前释放", "提前结束", "提前退",
          "提前离开", "提前归还", "提前释放了")
 REPORT = ("report", "reports", "digest", "summary", "insights", "stats", "日报", "报告", "报表",
           "汇总", "统计", "周报")
@@ -38,6 +38,8 @@ UNSUBSCRIBE = ("unsubscribe", "unsub", "cancel subscription", "cancel my subscri
                "stop subscription", "stop the report", "stop report", "stop reports",
                "stop daily report", "stop the daily report", "stop digest", "stop the digest",
                "取消订阅", "退订", "不要再发", "停止订阅", "别再发")
+RELEASE = ("release", "released", "releases", "releasing", "freed", "释放", "结束")
+CANCEL = ("cancel", "stop", "取消", "停止")
 LIST_SUBS = ("subscriptions", "my subscriptions", "list subscriptions", "show subscriptions",
              "what am i subscribed", "subscribed to", "我的订阅", "订阅列表", "查看订阅",
              "有哪些订阅", "订阅了什么", "订阅了哪些", "我订阅了")

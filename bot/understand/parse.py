@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 _ASCII_WORD = re.compile(r"(?<![a-z0-9'])[a-z]+(?![a-z0-9'])")
 _KNOWN_SORTED = sorted(KNOWN_EN)
 _CAPITAL_ROOM = re.compile(r"\S\s+Room\b")
+SURE = 0.8  # an unknown name this similar to exactly one room is taken as that room
 
 
 @dataclass(frozen=True)
@@ -157,16 +158,29 @@ def locate(r: Reading, directory: Directory) -> Where:
         places = narrow(mention.places, directory, area.place)
         if len(places) == 1:
             return Where(place=places[0])
-        return Where(options=places, said=surface(r.original, mention.said))
+        return Where(options=by_label(places), said=surface(r.original, mention.said))
     if area.place or area.options or area.unknown:
         return area
     if r.capital_room:
-        return Where(options=directory.names.token("room"), said="Room")
+        return Where(options=by_label(directory.names.token("room")), said="Room")
     if r.unknown:
-        said = surface(r.original, r.unknown[0])
-        found = directory.names.similar(r.unknown[0])
-        return Where(said=said, suggestions=tuple(place for _, place in found), unknown=True)
+        return guess(r, directory)
     return Where()
+
+
+def guess(r: Reading, directory: Directory) -> Where:
+    """An unknown name: take a clear winner ("青城" -> 青城山), else offer the closest names."""
+    found = directory.names.similar(r.unknown[0])
+    clear = found and found[0][0] >= SURE and (len(found) == 1 or found[1][0] < found[0][0])
+    if clear:
+        return Where(place=found[0][1])
+    said = surface(r.original, r.unknown[0])
+    return Where(said=said, suggestions=tuple(place for _, place in found), unknown=True)
+
+
+def by_label(places: tuple[Place, ...]) -> tuple[Place, ...]:
+    """Places sorted by label, so that options always come in the same order."""
+    return tuple(sorted(places, key=lambda place: place.label))
 
 
 def surface(original: str, said: str) -> str:

@@ -1,0 +1,435 @@
+"""The parser as a table: (message, the Query a person would expect), both languages.
+
+Every expected value is written by hand from the rules in docs (bare 1-7 = pm, morning 09-12,
+afternoon 13-18 / 下午 12-18, evening 18-22, slot 30 min, ...). Window labels are compared
+separately (tests/understand/test_when.py), so rows strip them.
+"""
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass, replace
+from datetime import datetime, time
+from typing import Any
+
+import pytest
+
+from bot.queries import TENANT
+from bot.queries import BadTime as BT
+from bot.queries import ChooseRoom as CR
+from bot.queries import FindFree as FF
+from bot.queries import Help as H
+from bot.queries import IsFree as IF
+from bot.queries import ListSubscriptions as LS
+from bot.queries import Report as RP
+from bot.queries import Subscribe as SUB
+from bot.queries import UnknownRoom as UR
+from bot.queries import Unsubscribe as UNSUB
+from bot.queries import WhoBooked as WB
+from bot.queries import Window
+from bot.understand import parse
+from understand_fixtures import (EMEI, EVEREST, F5, F6, F7, F8, JUPITER, LATE, LOTUS, MERCURY, NOW,
+                                 NOW_SLOT, OSLO, QCS, R402, ROOM_A, ROOM_AB, SATURN, SUN1, SUN2,
+                                 T2, T2_4, T3, T3_4, VENUS, WEEKEND, YEAR_END, day, days, dt,
+                                 make_directory, span)
+
+NS, ER, BOTH = ("no_shows",), ("early_releases",), ("no_shows", "early_releases")
+WEEK_SO_FAR = days(dt(16), dt(17, 10, 20))
+LAST_WEEK = days(dt(9), dt(16))
+
+EN_ROWS: list[tuple[str, Any]] = [
+    # who booked
+    ("who booked Mercury today", WB("en", MERCURY, day(17))),
+    ("who booked Room A today", WB("en", ROOM_A, day(17))),
+    ("who has Mercury this afternoon", WB("en", MERCURY, span(17, 13, 0, 18, 0))),
+    ("Room 402 bookings tomorrow", WB("en", R402, day(18))),
+    ("who's in room 402 right now?", WB("en", R402, NOW_SLOT)),
+    ("Mercury bookings tomorrow pls", WB("en", MERCURY, day(18))),
+    ("who booked jupiter", WB("en", JUPITER, day(17))),
+    ("Who booked Mercry today?", WB("en", MERCURY, day(17))),
+    ("who has jupitor tomorrow morning", WB("en", JUPITER, span(18, 9, 0, 12, 0))),
+    ("WHO BOOKED OSLO YESTERDAY", WB("en", OSLO, day(16))),
+    ("who booked oslo on friday", WB("en", OSLO, day(20))),
+    ("who booked Oslo monday", WB("en", OSLO, day(16))),
+    ("who booked Oslo next monday", WB("en", OSLO, day(23))),
+    ("who booked Oslo last friday", WB("en", OSLO, day(13))),
+    ("who booked Mercury at 3pm", WB("en", MERCURY, span(17, 15, 0, 15, 30))),
+    ("who booked Mercury at 3", WB("en", MERCURY, span(17, 15, 0, 15, 30))),
+    ("who is using Oslo now", WB("en", OSLO, NOW_SLOT)),
+    ("pls tell me who booked Room AB tomorrow", WB("en", ROOM_AB, day(18))),
+    ("who booked room 402 on 11/25", WB("en", R402, day(25))),
+    ("who booked Mercury Nov 20", WB("en", MERCURY, day(20))),
+    ("who booked Mercury day after tomorrow", WB("en", MERCURY, day(19))),
+    ("Mercury schedule for next tuesday", WB("en", MERCURY, day(24))),
+    ("who booked Mercury this week", WB("en", MERCURY, days(dt(16), dt(23)))),
+    ("who booked 402 yesterday afternoon", WB("en", R402, span(16, 13, 0, 18, 0))),
+    ("whose meeting is in Oslo at 2:30", WB("en", OSLO, span(17, 14, 30, 15, 0))),
+    ("who booked Narnia today", UR("en", "Narnia", (SATURN,), WB("en", TENANT, day(17)))),
+    ("pls who booked Mercury tmrw", WB("en", MERCURY, day(18))),
+    ("who bookd Oslo today", WB("en", OSLO, day(17))),
+    ("who booked ｍｅｒｃｕｒｙ today", WB("en", MERCURY, day(17))),
+    ("Who booked Jupiter tomorow?", WB("en", JUPITER, day(18))),
+    ("who booked Saturn today", WB("en", SATURN, day(17))),
+    ("who booked Mercury on the 25th", WB("en", MERCURY, day(25))),
+    ("who booked Mercury 25 Nov", WB("en", MERCURY, day(25))),
+    ("who booked Mercury on 2026-11-19", WB("en", MERCURY, day(19))),
+    ("who booked Mercury between 9 and 11", WB("en", MERCURY, span(17, 9, 0, 11, 0))),
+    ("Mercury tomorrow", WB("en", MERCURY, day(18))),
+    ("Oslo", WB("en", OSLO, day(17))),
+    ("who booked 7F today", WB("en", F7, day(17))),
+    ("who booked T3 tomorrow", WB("en", T3, day(18))),
+    ("who booked Everest yesterday evening", WB("en", EVEREST, span(16, 18, 0, 22, 0))),
+    ("who has Mercury at noon", WB("en", MERCURY, span(17, 12, 0, 12, 30))),
+    ("who's got Mercury at half past 2", WB("en", MERCURY, span(17, 14, 30, 15, 0))),
+    ("who booked Mercury at 11am", WB("en", MERCURY, span(17, 11, 0, 11, 30))),
+    ("who booked mercury at 8", WB("en", MERCURY, span(17, 8, 0, 8, 30))),
+    ("Who booked Room A, today?!", WB("en", ROOM_A, day(17))),
+    ("Mercury reservations on thursday", WB("en", MERCURY, day(19))),
+    ("who booked Lotus today", WB("en", LOTUS, day(17))),
+    # is it free
+    ("is Oslo free at 2?", IF("en", OSLO, span(17, 14, 0, 14, 30))),
+    ("is 5F free at 3pm", IF("en", F5, span(17, 15, 0, 15, 30))),
+    ("Oslo free from 2 to 4?", IF("en", OSLO, span(17, 14, 0, 16, 0))),
+    ("is Mercury free now", IF("en", MERCURY, NOW_SLOT)),
+    ("is mercury available tomorrow at 10am", IF("en", MERCURY, span(18, 10, 0, 10, 30))),
+    ("can I grab Jupiter tmrw 9:30 for an hour", IF("en", JUPITER, span(18, 9, 30, 10, 30))),
+    ("is 4F free at 3pm", CR("en", "4F", (T2_4, T3_4), IF("en", T2_4, span(17, 15, 0, 15, 30)))),
+    ("anything open on the 7th floor after lunch?", IF("en", F7, span(17, 13, 0, 14, 0))),
+    ("is Oslo free for 90 minutes at 3", IF("en", OSLO, span(17, 15, 0, 16, 30))),
+    ("is Room free at 3", CR("en", "Room", (R402, ROOM_A, ROOM_AB),
+                             IF("en", R402, span(17, 15, 0, 15, 30)))),
+    ("is Sun free at 4", CR("en", "Sun", (SUN1, SUN2), IF("en", SUN1, span(17, 16, 0, 16, 30)))),
+    ("is sun 2 free at 4", IF("en", SUN2, span(17, 16, 0, 16, 30))),
+    ("Is Oslo busy between 3 and 5", IF("en", OSLO, span(17, 15, 0, 17, 0))),
+    ("is T2 free now", IF("en", T2, NOW_SLOT)),
+    ("is the 6th floor free tomorrow afternoon", IF("en", F6, span(18, 13, 0, 18, 0))),
+    ("is floor 7 free at 11", IF("en", F7, span(17, 11, 0, 11, 30))),
+    ("is F5 available at 4:30pm", IF("en", F5, span(17, 16, 30, 17, 0))),
+    ("is Oslo free at 9", IF("en", OSLO, span(17, 9, 0, 9, 30))),
+    ("is Oslo free tomorrow at 9", IF("en", OSLO, span(18, 9, 0, 9, 30))),
+    ("is Mercury free tonight", IF("en", MERCURY, span(17, 18, 0, 22, 0))),
+    ("is Mercury free on friday at 2", IF("en", MERCURY, span(20, 14, 0, 14, 30))),
+    ("is Mercury free monday", IF("en", MERCURY, day(23))),
+    ("is Mercury free next monday at 10", IF("en", MERCURY, span(23, 10, 0, 10, 30))),
+    ("Is Venus free 2-4pm?", IF("en", VENUS, span(17, 14, 0, 16, 0))),
+    ("is Venus free 11-1", IF("en", VENUS, span(17, 11, 0, 13, 0))),
+    ("is venus free 7-9", IF("en", VENUS, span(17, 7, 0, 9, 0))),
+    ("is Oslo free until 4", IF("en", OSLO, span(17, 10, 20, 16, 0))),
+    ("Oslo free at 3pm for 2 hours?", IF("en", OSLO, span(17, 15, 0, 17, 0))),
+    ("is Oslo free for half an hour now", IF("en", OSLO, NOW_SLOT)),
+    ("Is Oslo free at 2 on Nov 25", IF("en", OSLO, span(25, 14, 0, 14, 30))),
+    ("is Oslo free at 25:00", BT("en", "25:00", "hour_out_of_range")),
+    ("is Oslo free at 13pm", BT("en", "13pm", "hour_out_of_range")),
+    ("is Oslo free on Feb 30", BT("en", "Feb 30", "invalid_date")),
+    ("is Oslo free from 4 to 3", BT("en", "from 4 to 3", "end_before_start")),
+    ("is Oslo free at 3:75", BT("en", "3:75", "minute_out_of_range")),
+    ("is Narnia free at 3", UR("en", "Narnia", (SATURN,), IF("en", TENANT, span(17, 15, 0, 15, 30)))),
+    ("is the Oslo room free at 3", IF("en", OSLO, span(17, 15, 0, 15, 30))),
+    ("Oslo available?", IF("en", OSLO, NOW_SLOT)),
+    ("mercury free?", IF("en", MERCURY, NOW_SLOT)),
+    ("is 402 free at 4", IF("en", R402, span(17, 16, 0, 16, 30))),
+    ("is room 402 free at 4", IF("en", R402, span(17, 16, 0, 16, 30))),
+    ("is Everest free at 1pm tmr", IF("en", EVEREST, span(18, 13, 0, 13, 30))),
+    ("is Olso free at 3", IF("en", OSLO, span(17, 15, 0, 15, 30))),
+    ("is Mercury avaliable at 4", IF("en", MERCURY, span(17, 16, 0, 16, 30))),
+    ("is Oslo free at ３ｐｍ？", IF("en", OSLO, span(17, 15, 0, 15, 30))),
+    ("Is MERCURY free at 3:15 PM", IF("en", MERCURY, span(17, 15, 15, 15, 45))),
+    ("is Oslo free 10:00-11:30", IF("en", OSLO, span(17, 10, 0, 11, 30))),
+    ("is Oslo free 3pm-4", IF("en", OSLO, span(17, 15, 0, 16, 0))),
+    ("is Oslo free 8pm-10", IF("en", OSLO, span(17, 20, 0, 22, 0))),
+    ("is Oslo taken at 4", IF("en", OSLO, span(17, 16, 0, 16, 30))),
+    ("can we use Venus at 5 for an hour and a half", IF("en", VENUS, span(17, 17, 0, 18, 30))),
+    ("is Oslo free at 15:00", IF("en", OSLO, span(17, 15, 0, 15, 30))),
+    ("is Oslo open at 2 o'clock", IF("en", OSLO, span(17, 14, 0, 14, 30))),
+    # find a free room
+    ("find a free room for 8 people now", FF("en", NOW_SLOT, 8, TENANT)),
+    ("find a room for 10 people now", FF("en", NOW_SLOT, 10, TENANT)),
+    ("need a room for 5 on 4F tomorrow 2-3pm",
+     CR("en", "4F", (T2_4, T3_4), FF("en", span(18, 14, 0, 15, 0), 5, T2_4))),
+    ("need a room for 5 on 5F tomorrow 2-3pm", FF("en", span(18, 14, 0, 15, 0), 5, F5)),
+    ("any room free for an hour tomorrow morning", FF("en", span(18, 9, 0, 10, 0), 0, TENANT)),
+    ("find me a room for 6 at 3pm", FF("en", span(17, 15, 0, 15, 30), 6, TENANT)),
+    ("I need a meeting room for 4 people tomorrow afternoon",
+     FF("en", span(18, 13, 0, 18, 0), 4, TENANT)),
+    ("any free rooms on 7F now?", FF("en", NOW_SLOT, 0, F7)),
+    ("find a room for 12 people on floor 8 for 2 hours tomorrow at 10",
+     FF("en", span(18, 10, 0, 12, 0), 12, F8)),
+    ("find a 6-seater now", FF("en", NOW_SLOT, 6, TENANT)),
+    ("room for 3 at 4:30?", FF("en", span(17, 16, 30, 17, 0), 3, TENANT)),
+    ("looking for a room in T2 at 2pm for 8 ppl", FF("en", span(17, 14, 0, 14, 30), 8, T2)),
+    ("tomorrow 3pm", FF("en", span(18, 15, 0, 15, 30), 0, TENANT)),
+    ("any room available right now for 45 min", FF("en", span(17, 10, 20, 11, 5), 0, TENANT)),
+    ("find a room for 20", FF("en", NOW_SLOT, 20, TENANT)),
+    ("find a room in T3", FF("en", NOW_SLOT, 0, T3)),
+    ("find a free room friday 10-11 for 8 people", FF("en", span(20, 10, 0, 11, 0), 8, TENANT)),
+    ("find a room for 8 on the 5th floor", FF("en", NOW_SLOT, 8, F5)),
+    ("free room after lunch", FF("en", span(17, 13, 0, 14, 0), 0, TENANT)),
+    ("book me a room for 4 tomorrow 9am for 30 minutes", FF("en", span(18, 9, 0, 9, 30), 4, TENANT)),
+    ("find a rooom for 8 ppl now", FF("en", NOW_SLOT, 8, TENANT)),
+    ("Find a room, 5 people, tomorrow 10-11", FF("en", span(18, 10, 0, 11, 0), 5, TENANT)),
+    ("is there a room free at 4 for 6 people", FF("en", span(17, 16, 0, 16, 30), 6, TENANT)),
+    ("any room free now?", FF("en", NOW_SLOT, 0, TENANT)),
+    ("which rooms are free this afternoon", FF("en", span(17, 13, 0, 18, 0), 0, TENANT)),
+    ("need a room for 2 hours", FF("en", span(17, 10, 20, 12, 20), 0, TENANT)),
+    ("need a room tomorrow for an hour", FF("en", span(18, 9, 0, 10, 0), 0, TENANT)),
+    ("find a room with at least 15 seats", FF("en", NOW_SLOT, 15, TENANT)),
+    # reports
+    ("no-shows yesterday", RP("en", NS, day(16), TENANT)),
+    ("early releases this week", RP("en", ER, WEEK_SO_FAR, TENANT)),
+    ("no shows today", RP("en", NS, day(17), TENANT)),
+    ("noshows last week", RP("en", NS, LAST_WEEK, TENANT)),
+    ("who didn't show up yesterday", RP("en", NS, day(16), TENANT)),
+    ("no-shows on 5F yesterday", RP("en", NS, day(16), F5)),
+    ("report", RP("en", BOTH, day(16), TENANT)),
+    ("daily report for 4F", RP("en", BOTH, day(16), T2_4)),
+    ("no-shows", RP("en", NS, day(16), TENANT)),
+    ("early releases monday", RP("en", ER, day(16), TENANT)),
+    ("No Shows & early releases this week", RP("en", BOTH, WEEK_SO_FAR, TENANT)),
+    ("who released rooms early yesterday", RP("en", ER, day(16), TENANT)),
+    # subscriptions
+    ("subscribe daily report", SUB("en", BOTH, None, TENANT)),
+    ("subscribe 5F no-shows at 9:30", SUB("en", NS, time(9, 30), F5)),
+    ("subscribe this chat to the daily report at 9:30", SUB("en", BOTH, time(9, 30), TENANT)),
+    ("unsubscribe", UNSUB("en", None)),
+    ("subscriptions", LS("en")),
+    ("my subscriptions", LS("en")),
+    ("unsubscribe 5F", UNSUB("en", F5)),
+    ("subscribe early releases at 6pm", SUB("en", ER, time(18, 0), TENANT)),
+    ("subscribe at 25:00", BT("en", "25:00", "hour_out_of_range")),
+    ("stop the daily report", UNSUB("en", None)),
+    ("Subscribe to no shows for T2 at 9", SUB("en", NS, time(9, 0), T2)),
+    ("cancel my subscription", UNSUB("en", None)),
+    # help, greetings, nonsense
+    ("help", H("en", "asked")),
+    ("?", H("en", "asked")),
+    ("？", H("en", "asked")),
+    ("???", H("en", "asked")),
+    ("hi", H("en", "greeting")),
+    ("hello!", H("en", "greeting")),
+    ("Hey bot", H("en", "greeting")),
+    ("good morning", H("en", "greeting")),
+    ("thanks", H("en", "greeting")),
+    ("asdfgh", H("en", "not_understood")),
+    ("🙂", H("en", "not_understood")),
+    ("what can you do?", H("en", "asked")),
+    ("HELP pls", H("en", "asked")),
+    ("what's the weather like", H("en", "not_understood")),
+    ("", H("en", "not_understood")),
+]
+
+ZH_ROWS: list[tuple[str, Any]] = [
+    # 谁订了
+    ("谁订了A会议室", WB("zh", ROOM_A, day(17))),
+    ("谁订了木星", WB("zh", JUPITER, day(17))),
+    ("昨天青城山谁用了", WB("zh", QCS, day(16))),
+    ("昨天下午青城山谁在用", WB("zh", QCS, span(16, 12, 0, 18, 0))),
+    ("谁订了木星今天", WB("zh", JUPITER, day(17))),
+    ("今天下午谁订了Oslo", WB("zh", OSLO, span(17, 12, 0, 18, 0))),
+    ("明天谁用402", WB("zh", R402, day(18))),
+    ("请问明天Mercury被谁订了", WB("zh", MERCURY, day(18))),
+    ("下周一木星谁订了", WB("zh", JUPITER, day(23))),
+    ("星期五谁订了Oslo", WB("zh", OSLO, day(20))),
+    ("11月25日谁订了木星", WB("zh", JUPITER, day(25))),
+    ("3号谁订了木星", WB("zh", JUPITER, day(3))),
+    ("木星", WB("zh", JUPITER, day(17))),
+    ("青城山明天", WB("zh", QCS, day(18))),
+    ("谁订了青城", WB("zh", QCS, day(17))),
+    ("谁订了纳尼亚", UR("zh", "纳尼亚", (), WB("zh", TENANT, day(17)))),
+    ("土星今天谁订了", WB("zh", SATURN, day(17))),
+    ("谁在用Oslo", WB("zh", OSLO, day(17))),
+    ("Oslo现在谁在用", WB("zh", OSLO, NOW_SLOT)),
+    ("402会议室今天谁订了", WB("zh", R402, day(17))),
+    ("帮我查一下明天木星的预订情况", WB("zh", JUPITER, day(18))),
+    ("木星明天的预定", WB("zh", JUPITER, day(18))),
+    ("mercury 明天 谁订了", WB("zh", MERCURY, day(18))),
+    ("木星 周二 谁订了", WB("zh", JUPITER, day(17))),
+    ("第五层明天上午谁订了", WB("zh", F5, span(18, 9, 0, 12, 0))),
+    ("谁订了Ｍｅｒｃｕｒｙ", WB("zh", MERCURY, day(17))),
+    ("谁订了mercry", WB("zh", MERCURY, day(17))),
+    ("Jupitor今天谁订了", WB("zh", JUPITER, day(17))),
+    ("AB会议室明天谁订了", WB("zh", ROOM_AB, day(18))),
+    ("今天晚上青城山谁订了", WB("zh", QCS, span(17, 18, 0, 22, 0))),
+    ("大后天木星谁订了", WB("zh", JUPITER, day(20))),
+    ("前天木星谁订了", WB("zh", JUPITER, day(15))),
+    ("4楼明天谁订了", CR("zh", "4楼", (T2_4, T3_4), WB("zh", T2_4, day(18)))),
+    ("五楼谁订了", WB("zh", F5, day(17))),
+    ("T2明天谁订了", WB("zh", T2, day(18))),
+    ("T3 4楼今天谁订了", WB("zh", T3_4, day(17))),
+    ("峨眉山上午谁订了", WB("zh", EMEI, span(17, 9, 0, 12, 0))),
+    ("昨天晚上谁用了木星", WB("zh", JUPITER, span(16, 18, 0, 22, 0))),
+    ("今天谁订了sun 1", WB("zh", SUN1, day(17))),
+    ("木星2026年11月20日谁订了", WB("zh", JUPITER, day(20))),
+    # 有空吗
+    ("5楼下午3点有空吗", IF("zh", F5, span(17, 15, 0, 15, 30))),
+    ("明天上午十点到十一点木星有人吗", IF("zh", JUPITER, span(18, 10, 0, 11, 0))),
+    ("木星下午两点半到四点有人吗", IF("zh", JUPITER, span(17, 14, 30, 16, 0))),
+    ("四楼现在有空会议室吗", CR("zh", "4楼", (T2_4, T3_4), IF("zh", T2_4, NOW_SLOT))),
+    ("T2 7楼明天上午有空吗", IF("zh", F7, span(18, 9, 0, 12, 0))),
+    ("帮我看看青城山现在有人吗", IF("zh", QCS, NOW_SLOT)),
+    ("青城山3点有空吗", IF("zh", QCS, span(17, 15, 0, 15, 30))),
+    ("青城山三点半有空吗", IF("zh", QCS, span(17, 15, 30, 16, 0))),
+    ("青城山三点一刻有空吗", IF("zh", QCS, span(17, 15, 15, 15, 45))),
+    ("青城山下午三点到四点有人吗", IF("zh", QCS, span(17, 15, 0, 16, 0))),
+    ("青城山15:00有空吗", IF("zh", QCS, span(17, 15, 0, 15, 30))),
+    ("青城山明天早上9点空吗", IF("zh", QCS, span(18, 9, 0, 9, 30))),
+    ("木星后天上午有空吗", IF("zh", JUPITER, span(19, 9, 0, 12, 0))),
+    ("周五下午木星有空吗", IF("zh", JUPITER, span(20, 12, 0, 18, 0))),
+    ("25号木星有空吗", IF("zh", JUPITER, day(25))),
+    ("木星今晚有人吗", IF("zh", JUPITER, span(17, 18, 0, 22, 0))),
+    ("中午木星有空吗", IF("zh", JUPITER, span(17, 12, 0, 13, 0))),
+    ("木星晚上7点有空吗", IF("zh", JUPITER, span(17, 19, 0, 19, 30))),
+    ("木星上午10点有空吗", IF("zh", JUPITER, span(17, 10, 0, 10, 30))),
+    ("木星2点有空吗", IF("zh", JUPITER, span(17, 14, 0, 14, 30))),
+    ("木星10点到11点有空吗", IF("zh", JUPITER, span(17, 10, 0, 11, 0))),
+    ("木星明天10点到12点半有人用吗", IF("zh", JUPITER, span(18, 10, 0, 12, 30))),
+    ("T3 4楼现在有空吗", IF("zh", T3_4, NOW_SLOT)),
+    ("五楼下午有空吗", IF("zh", F5, span(17, 12, 0, 18, 0))),
+    ("Sun有人吗", CR("zh", "Sun", (SUN1, SUN2), IF("zh", SUN1, NOW_SLOT))),
+    ("Sun 2现在有人吗", IF("zh", SUN2, NOW_SLOT)),
+    ("峨眉山明天下午3点到5点有空吗", IF("zh", EMEI, span(18, 15, 0, 17, 0))),
+    ("木星下午有空吗？", IF("zh", JUPITER, span(17, 12, 0, 18, 0))),
+    ("请问七楼现在有空会议室吗", IF("zh", F7, NOW_SLOT)),
+    ("8楼现在有空吗", IF("zh", F8, NOW_SLOT)),
+    ("T2现在有空会议室吗", IF("zh", T2, NOW_SLOT)),
+    ("Mercury下午3点空吗", IF("zh", MERCURY, span(17, 15, 0, 15, 30))),
+    ("木星礼拜三有空吗", IF("zh", JUPITER, day(18))),
+    ("木星星期日有空吗", IF("zh", JUPITER, day(22))),
+    ("下下周一木星有空吗", IF("zh", JUPITER, day(30))),
+    ("木星现在到4点有空吗", IF("zh", JUPITER, span(17, 10, 20, 16, 0))),
+    ("木星4点以前有空吗", IF("zh", JUPITER, span(17, 10, 20, 16, 0))),
+    ("5F下午3点有空吗", IF("zh", F5, span(17, 15, 0, 15, 30))),
+    ("F7明天有空吗", IF("zh", F7, day(18))),
+    ("7层现在有人吗", IF("zh", F7, NOW_SLOT)),
+    ("A会议室下午有空吗", IF("zh", ROOM_A, span(17, 12, 0, 18, 0))),
+    ("会议室A现在有人吗", IF("zh", ROOM_A, NOW_SLOT)),
+    ("明天上午十点木星有空吗", IF("zh", JUPITER, span(18, 10, 0, 10, 30))),
+    ("明天上午10点木星空着吗，用两个小时", IF("zh", JUPITER, span(18, 10, 0, 12, 0))),
+    ("木星明天9:30-11:00有空吗", IF("zh", JUPITER, span(18, 9, 30, 11, 0))),
+    ("木星11/25有空吗", IF("zh", JUPITER, day(25))),
+    ("下午三点青城山有空吗", IF("zh", QCS, span(17, 15, 0, 15, 30))),
+    ("晚上8点青城山有人吗", IF("zh", QCS, span(17, 20, 0, 20, 30))),
+    ("午饭后木星有空吗", IF("zh", JUPITER, span(17, 13, 0, 14, 0))),
+    ("明天中午12点木星有空吗", IF("zh", JUPITER, span(18, 12, 0, 12, 30))),
+    ("木星3点到2点有空吗", BT("zh", "3点到2点", "end_before_start")),
+    ("25:00谁订了木星", BT("zh", "25:00", "hour_out_of_range")),
+    ("2月30日木星有空吗", BT("zh", "2月30日", "invalid_date")),
+    ("11月31号谁订了木星", BT("zh", "11月31号", "invalid_date")),
+    ("纳尼亚现在有空吗", UR("zh", "纳尼亚", (), IF("zh", TENANT, NOW_SLOT))),
+    ("木星现在能用吗", IF("zh", JUPITER, NOW_SLOT)),
+    ("Oslo明天下午2点到3点可以用吗", IF("zh", OSLO, span(18, 14, 0, 15, 0))),
+    ("木星十五点有空吗", IF("zh", JUPITER, span(17, 15, 0, 15, 30))),
+    # 找空会议室
+    ("7楼有没有能坐十个人的空会议室", FF("zh", NOW_SLOT, 10, F7)),
+    ("帮我找个能坐6个人的会议室，下午4点，一个小时", FF("zh", span(17, 16, 0, 17, 0), 6, TENANT)),
+    ("找一个能坐8人的会议室", FF("zh", NOW_SLOT, 8, TENANT)),
+    ("帮我找个会议室，明天下午两点，两小时，10个人", FF("zh", span(18, 14, 0, 16, 0), 10, TENANT)),
+    ("5楼有没有空会议室", FF("zh", NOW_SLOT, 0, F5)),
+    ("现在哪个会议室有空", FF("zh", NOW_SLOT, 0, TENANT)),
+    ("明天上午有没有能坐20人的会议室", FF("zh", span(18, 9, 0, 12, 0), 20, TENANT)),
+    ("找个会议室，半小时", FF("zh", NOW_SLOT, 0, TENANT)),
+    ("找个会议室，一个半小时", FF("zh", span(17, 10, 20, 11, 50), 0, TENANT)),
+    ("现在有空会议室吗", FF("zh", NOW_SLOT, 0, TENANT)),
+    ("明天下午两点有没有空的会议室", FF("zh", span(18, 14, 0, 14, 30), 0, TENANT)),
+    ("能坐十二个人的会议室明天上午", FF("zh", span(18, 9, 0, 12, 0), 12, TENANT)),
+    ("帮我看看7楼有没有能坐4个人的会议室", FF("zh", NOW_SLOT, 4, F7)),
+    ("找个6人会议室 明天下午3点 1小时", FF("zh", span(18, 15, 0, 16, 0), 6, TENANT)),
+    ("帮我找个4楼的会议室", CR("zh", "4楼", (T2_4, T3_4), FF("zh", NOW_SLOT, 0, T2_4))),
+    ("需要一个10人会议室，周四上午", FF("zh", span(19, 9, 0, 12, 0), 10, TENANT)),
+    ("找个会议室 三点到五点", FF("zh", span(17, 15, 0, 17, 0), 0, TENANT)),
+    ("T3有没有空会议室", FF("zh", NOW_SLOT, 0, T3)),
+    # 报告
+    ("昨天谁没签到", RP("zh", NS, day(16), TENANT)),
+    ("这周谁提前释放了会议室", RP("zh", ER, WEEK_SO_FAR, TENANT)),
+    ("上周谁没签到", RP("zh", NS, LAST_WEEK, TENANT)),
+    ("今天谁提前释放了", RP("zh", ER, day(17), TENANT)),
+    ("昨天的爽约情况", RP("zh", NS, day(16), TENANT)),
+    ("5楼昨天谁没签到", RP("zh", NS, day(16), F5)),
+    ("上周五谁没签到", RP("zh", NS, day(13), TENANT)),
+    ("前天谁提前释放", RP("zh", ER, day(15), TENANT)),
+    ("本周的早退情况", RP("zh", ER, WEEK_SO_FAR, TENANT)),
+    ("这周没签到的有哪些", RP("zh", NS, WEEK_SO_FAR, TENANT)),
+    ("日报", RP("zh", BOTH, day(16), TENANT)),
+    ("昨天的未签到和提前释放", RP("zh", BOTH, day(16), TENANT)),
+    # 订阅
+    ("订阅日报", SUB("zh", BOTH, None, TENANT)),
+    ("取消订阅", UNSUB("zh", None)),
+    ("我的订阅", LS("zh")),
+    ("订阅5楼的日报", SUB("zh", BOTH, None, F5)),
+    ("订阅日报，每天早上9点", SUB("zh", BOTH, time(9, 0), TENANT)),
+    ("订阅没签到提醒 9:30", SUB("zh", NS, time(9, 30), TENANT)),
+    ("退订", UNSUB("zh", None)),
+    ("取消5楼的订阅", UNSUB("zh", F5)),
+    ("查看订阅", LS("zh")),
+    ("帮我订阅每天的未签到报告", SUB("zh", NS, None, TENANT)),
+    ("订阅 T2 日报 9:00", SUB("zh", BOTH, time(9, 0), T2)),
+    ("订阅提前释放日报 下午6点", SUB("zh", ER, time(18, 0), TENANT)),
+    # 帮助
+    ("帮助", H("zh", "asked")),
+    ("你好", H("zh", "greeting")),
+    ("怎么用", H("zh", "asked")),
+    ("您好", H("zh", "greeting")),
+    ("嗨", H("zh", "greeting")),
+    ("早上好", H("zh", "greeting")),
+    ("使用说明", H("zh", "asked")),
+    ("谢谢", H("zh", "greeting")),
+    ("啊啊啊啊", H("zh", "not_understood")),
+    ("你能做什么？", H("zh", "asked")),
+    ("今天天气怎么样", H("zh", "not_understood")),
+]
+
+# Other moments: late evening, a Saturday, the end of the year.
+OTHER_ROWS: list[tuple[datetime, str, Any]] = [
+    (LATE, "is Oslo free now", IF("en", OSLO, span(17, 22, 30, 23, 0))),
+    (LATE, "who booked Oslo tomorrow", WB("en", OSLO, day(18))),
+    (LATE, "find a room for 4 now", FF("en", span(17, 22, 30, 23, 0), 4, TENANT)),
+    (LATE, "Oslo free at 9?", IF("en", OSLO, span(17, 9, 0, 9, 30))),
+    (LATE, "木星明天早上9点有空吗", IF("zh", JUPITER, span(18, 9, 0, 9, 30))),
+    (LATE, "tonight who booked Oslo", WB("en", OSLO, span(17, 18, 0, 22, 0))),
+    (LATE, "现在有空会议室吗", FF("zh", span(17, 22, 30, 23, 0), 0, TENANT)),
+    (WEEKEND, "no-shows this week", RP("en", NS, days(dt(16), dt(21, 15, 5)))),
+    (WEEKEND, "who booked Mercury on Monday", WB("en", MERCURY, day(16))),
+    (WEEKEND, "is Mercury free Monday at 10", IF("en", MERCURY, span(23, 10, 0, 10, 30))),
+    (WEEKEND, "下周一木星有空吗", IF("zh", JUPITER, day(23))),
+    (WEEKEND, "周日谁订了木星", WB("zh", JUPITER, day(22))),
+    (WEEKEND, "no-shows yesterday", RP("en", NS, day(20))),
+    (WEEKEND, "find a room for 6 tomorrow at 2", FF("en", span(22, 14, 0, 14, 30), 6, TENANT)),
+    (WEEKEND, "明天的日报", RP("zh", BOTH, day(22))),
+    (WEEKEND, "is Oslo free for an hour", IF("en", OSLO, span(21, 15, 5, 16, 5))),
+    (WEEKEND, "这周谁提前释放了", RP("zh", ER, days(dt(16), dt(21, 15, 5)))),
+    (YEAR_END, "who booked Oslo on Jan 2", WB("en", OSLO, day(2, 1, 2027))),
+    (YEAR_END, "5号木星有空吗", IF("zh", JUPITER, day(5, 1, 2027))),
+    (YEAR_END, "who booked Oslo 12/25", WB("en", OSLO, day(25, 12))),
+    (YEAR_END, "tomorrow", FF("en", day(31, 12), 0, TENANT)),
+    (YEAR_END, "who booked Oslo next week", WB("en", OSLO, days(dt(4, month=1, year=2027),
+                                                                 dt(11, month=1, year=2027)))),
+]
+
+DIRECTORY = make_directory()
+
+
+def unlabel(value: Any) -> Any:
+    """The same query with every Window label blanked (labels are tested on their own)."""
+    if isinstance(value, Window):
+        return replace(value, label="")
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: unlabel(getattr(value, f.name)) for f in fields(value)
+                                 if is_dataclass(getattr(value, f.name))})
+    return value
+
+
+@pytest.mark.parametrize(("text", "expected"), EN_ROWS)
+def test_english(text: str, expected: Any) -> None:
+    assert unlabel(parse(text, NOW, DIRECTORY)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), ZH_ROWS)
+def test_chinese(text: str, expected: Any) -> None:
+    assert unlabel(parse(text, NOW, DIRECTORY)) == expected
+
+
+@pytest.mark.parametrize(("now", "text", "expected"), OTHER_ROWS)
+def test_other_moments(now: datetime, text: str, expected: Any) -> None:
+    assert unlabel(parse(text, now, DIRECTORY)) == expected
+
+
+def test_table_is_big_and_bilingual() -> None:
+    assert len(EN_ROWS) + len(ZH_ROWS) + len(OTHER_ROWS) >= 250
+    assert min(len(EN_ROWS), len(ZH_ROWS)) >= 100
