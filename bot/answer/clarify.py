@@ -50,7 +50,7 @@ def _common(question: Any, ctx: AnswerContext) -> dict[str, Any]:
 def _options(places: tuple[Place, ...], question: Any, ctx: AnswerContext,
              limit: int) -> list[dict[str, Any]]:
     """Buttons: the place's label (with its floor for a room) and the question re-asked there."""
-    return [{"label": place.label, "location": _location(place, ctx),
+    return [{"kind": place.kind, "label": place.label, "location": _location(place, ctx),
              "value": actions.encode(replace(question, place=place))}
             for place in places[:limit]]
 
