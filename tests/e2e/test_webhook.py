@@ -205,3 +205,26 @@ def test_an_accepted_event_survives_a_restart(sandbox, tmp_path) -> None:
         assert second.runtime.services.store.pending_events() == []
     finally:
         second.server.stop()
+
+
+def push_event(bot: RunningBot, event_type: str, event: dict) -> object:
+    """Encrypt, sign and post any v2 event, as Feishu would."""
+    envelope = bot.pusher.envelope(event_type, event, None)
+    body = json.dumps({"encrypt": crypto.encrypt(json.dumps(envelope, ensure_ascii=False),
+                                                 bot.settings.feishu.encrypt_key)}).encode()
+    return bot.pusher.post(body, signed(bot, body))
+
+
+def test_event_types_roombot_does_not_handle_are_acknowledged(bot: RunningBot) -> None:
+    push = push_event(bot, "vc.meeting.all_meeting_started_v1", {"meeting": {"id": "1"}})
+    assert push.status == 200  # a 500 would make Feishu retry it for hours
+
+
+def test_messages_from_other_bots_are_ignored(bot: RunningBot) -> None:
+    event = {"sender": {"sender_id": {"open_id": "ou_otherbot"}, "sender_type": "app"},
+             "message": {"message_id": "om_from_bot", "chat_id": "oc_x", "chat_type": "p2p",
+                         "message_type": "text", "content": json.dumps({"text": "help"}),
+                         "create_time": "0"}}
+    assert push_event(bot, "im.message.receive_v1", event).status == 200
+    bot.settle()
+    assert bot.sandbox.sent == []
