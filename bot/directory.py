@@ -65,7 +65,7 @@ class NameIndex:
         self._words = sorted(key for key in self._token if key.isascii() and key.isalpha())
         self._word_grams = _gram_index(self._words)
         self._cjk_first = _first_char_index(k for k in (*self._full, *self._token)
-                                            if k and not k.isascii() and " " not in k)
+                                            if k and not k[0].isascii())
         self.max_words = max((len(tokens) for _, tokens, _ in self._entries), default=1)
 
     def full(self, phrase: str) -> tuple[Place, ...]:
@@ -81,9 +81,15 @@ class NameIndex:
         return frozenset(self._words)
 
     def cjk_at(self, text: str, start: int) -> str | None:
-        """The longest CJK name or name part that occurs in `text` at `start`."""
+        """The longest name or name part starting with a CJK character found in `text` at `start`.
+
+        A match ending in a letter or digit must not run into more letters or digits
+        ("泰山99号" is not in "泰山999号").
+        """
         for alias in self._cjk_first.get(text[start], ()):
-            if text.startswith(alias, start):
+            end = start + len(alias)
+            if text.startswith(alias, start) and not (
+                    alias[-1].isascii() and end < len(text) and text[end].isascii() and text[end].isalnum()):
                 return alias
         return None
 

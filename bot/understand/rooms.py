@@ -68,29 +68,32 @@ def find_names(text: str, index: NameIndex, *, whole_only: bool) -> tuple[list[M
     tokens = list(_WORD.finditer(text))
     mentions: list[Mention] = []
     spans: list[tuple[int, int]] = []
-    i = 0
+    i, covered = 0, 0
     while i < len(tokens):
+        if tokens[i].start() < covered:
+            i += 1
+            continue
         if is_cjk(tokens[i].group(0)[0]):
-            found = _cjk_names(tokens[i], index, whole_only)
-            step = 1
+            found, step = _cjk_names(text, tokens[i], index, whole_only), 1
         else:
             found, step = _ascii_name(text, tokens, i, index, whole_only)
         for mention, span in found:
             mentions.append(mention)
             spans.append(span)
+            covered = max(covered, span[1])
         i += step
     return mentions, spans
 
 
-def _cjk_names(token: re.Match[str], index: NameIndex, whole_only: bool) -> list[tuple[Mention, tuple[int, int]]]:
-    """Names inside a run of CJK text, longest first at each position."""
-    run, found, pos = token.group(0), [], 0
-    while pos < len(run):
-        alias = index.cjk_at(run, pos)
+def _cjk_names(text: str, token: re.Match[str], index: NameIndex,
+               whole_only: bool) -> list[tuple[Mention, tuple[int, int]]]:
+    """Names starting inside a run of CJK text (they may run on: "泰山999号"), longest first."""
+    found, pos = [], token.start()
+    while pos < token.end():
+        alias = index.cjk_at(text, pos)
         places = (index.full(alias) or (() if whole_only else index.token(alias))) if alias else ()
         if alias and places and alias not in _GENERIC:
-            start = token.start() + pos
-            found.append((Mention(alias, places), (start, start + len(alias))))
+            found.append((Mention(alias, places), (pos, pos + len(alias))))
             pos += len(alias)
         else:
             pos += 1
