@@ -11,10 +11,11 @@ import logging
 import threading
 import time
 from collections import Counter, defaultdict
-from typing import Callable, Iterable, Protocol
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from bot.feishu.models import Room, RoomLevel
-from bot.queries import TENANT, Place
+from bot.queries import TENANT, Place, PlaceKind
 from bot.understand.normalise import floor_key, fold_name, name_tokens
 
 log = logging.getLogger(__name__)
@@ -170,7 +171,7 @@ class Directory:
         self.names = NameIndex(self._named_places())
 
     @classmethod
-    def load(cls, gateway: RoomSource, root_id: str) -> "Directory":
+    def load(cls, gateway: RoomSource, root_id: str) -> Directory:
         """Build a Directory from the gateway's room levels and rooms under `root_id`."""
         levels = gateway.room_levels(root_id)
         rooms = gateway.rooms(root_id)
@@ -262,7 +263,7 @@ class Directory:
         """A floor or building as a Place (the root is the whole tenant)."""
         if self.is_root(level.level_id):
             return TENANT
-        kind = "floor" if self.is_floor(level) else "building"
+        kind: PlaceKind = "floor" if self.is_floor(level) else "building"
         return Place(kind, level.level_id, self.level_label(level))
 
     def location_label(self, room: Room) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from bot.queries import Query
 from bot.understand.parse import parse
 
-__all__ = ["parse", "describe", "kind_of"]
+__all__ = ["describe", "kind_of", "parse"]
 
 
 def kind_of(query: Query) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 from bot.queries import ReportKind
@@ -53,7 +53,7 @@ class Features:
     capacity: bool = False
 
 
-@lru_cache(maxsize=None)
+@cache
 def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     """One regex for a phrase group: English phrases on word boundaries, Chinese as substrings."""
     parts = []

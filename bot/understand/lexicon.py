@@ -55,28 +55,7 @@ POLITE = ("please", "pls", "plz", "thanks", "thank you", "thx", "ty", "bot", "ro
           "请问", "请", "谢谢", "麻烦", "麻烦你", "劳驾", "帮忙", "帮我", "辛苦")
 
 # Words that carry no room name: kept out of "unknown room" guesses and known to the speller.
-EN_FILLER = frozenset("""
-a an the is are was were be been am do does did can could would will shall should may might
-must i me my we us our you your it its this that these those there here what which when where
-why how any anyone anybody anything some someone somebody something all every each no not
-none in on at to from for of by with about into onto until till til through between and or but
-if then than so just only also still yet right now please pls plz thanks thank thx hi hello hey
-ok okay book booked booking bookings reserve reserved reservation reservations use used using
-uses have has had hold holds holding take taken grab get got need want wanna looking look find
-search show tell check see know let give list free available availability open vacant empty
-busy occupied unavailable room rooms meeting meetings conference place space spot one ones
-people person persons ppl pax seats seat seater guests guest folks capacity least max minimum
-floor floors level building buildings report reports daily digest summary subscribe unsubscribe
-subscription subscriptions sub unsub early release releases released chat group time times day
-days week weeks hour hours minute minutes min mins people's whos who's whose who whom go going
-like would could kindly maybe quick quickly currently also anywhere somewhere inside
-today tomorrow yesterday tonight morning afternoon evening night noon lunch after before
-monday tuesday wednesday thursday friday saturday sunday next last coming past o'clock
-stats insights absent showed didn't didnt never ended end freed sign up stop cancel
-january february march april june july august september october november december jan feb mar
-apr jun jul aug sep sept oct nov dec tonight noon midday lunchtime half quarter past am pm
-tmrw tmr tdy yday mon tue tues wed thu thur thurs fri sat right between around about
-""".split())
+EN_FILLER = frozenset(["a", "an", "the", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "can", "could", "would", "will", "shall", "should", "may", "might", "must", "i", "me", "my", "we", "us", "our", "you", "your", "it", "its", "this", "that", "these", "those", "there", "here", "what", "which", "when", "where", "why", "how", "any", "anyone", "anybody", "anything", "some", "someone", "somebody", "something", "all", "every", "each", "no", "not", "none", "in", "on", "at", "to", "from", "for", "of", "by", "with", "about", "into", "onto", "until", "till", "til", "through", "between", "and", "or", "but", "if", "then", "than", "so", "just", "only", "also", "still", "yet", "right", "now", "please", "pls", "plz", "thanks", "thank", "thx", "hi", "hello", "hey", "ok", "okay", "book", "booked", "booking", "bookings", "reserve", "reserved", "reservation", "reservations", "use", "used", "using", "uses", "have", "has", "had", "hold", "holds", "holding", "take", "taken", "grab", "get", "got", "need", "want", "wanna", "looking", "look", "find", "search", "show", "tell", "check", "see", "know", "let", "give", "list", "free", "available", "availability", "open", "vacant", "empty", "busy", "occupied", "unavailable", "room", "rooms", "meeting", "meetings", "conference", "place", "space", "spot", "one", "ones", "people", "person", "persons", "ppl", "pax", "seats", "seat", "seater", "guests", "guest", "folks", "capacity", "least", "max", "minimum", "floor", "floors", "level", "building", "buildings", "report", "reports", "daily", "digest", "summary", "subscribe", "unsubscribe", "subscription", "subscriptions", "sub", "unsub", "early", "release", "releases", "released", "chat", "group", "time", "times", "day", "days", "week", "weeks", "hour", "hours", "minute", "minutes", "min", "mins", "people's", "whos", "who's", "whose", "who", "whom", "go", "going", "like", "would", "could", "kindly", "maybe", "quick", "quickly", "currently", "also", "anywhere", "somewhere", "inside", "today", "tomorrow", "yesterday", "tonight", "morning", "afternoon", "evening", "night", "noon", "lunch", "after", "before", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "next", "last", "coming", "past", "o'clock", "stats", "insights", "absent", "showed", "didn't", "didnt", "never", "ended", "end", "freed", "sign", "up", "stop", "cancel", "january", "february", "march", "april", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "tonight", "noon", "midday", "lunchtime", "half", "quarter", "past", "am", "pm", "tmrw", "tmr", "tdy", "yday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "right", "between", "around", "about"])
 ZH_FILLER = (
     "请问", "麻烦你", "麻烦", "帮我看看", "帮我查查", "帮我查", "帮我找", "帮我", "帮忙", "看看", "看下",
     "看一下", "查一下", "查下", "查查", "一下", "查", "谁", "订了", "订的", "预订", "预定", "预约",

@@ -13,20 +13,42 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from bot.queries import (TENANT, BadTime, ChooseRoom, FindFree, Help, IsFree, Lang,
-                         ListSubscriptions, Place, Query, Report, Subscribe, UnknownRoom,
-                         Unsubscribe, WhoBooked)
+from bot.queries import (
+    TENANT,
+    BadTime,
+    ChooseRoom,
+    FindFree,
+    Help,
+    IsFree,
+    Lang,
+    ListSubscriptions,
+    Place,
+    Query,
+    Report,
+    Subscribe,
+    UnknownRoom,
+    Unsubscribe,
+    WhoBooked,
+)
 from bot.understand import when
 from bot.understand.capacity import find_capacity
 from bot.understand.intent import Features, Intent, classify, signals, small_talk
 from bot.understand.lexicon import KNOWN_EN
 from bot.understand.normalise import blank, has_cjk, normalise
-from bot.understand.rooms import (FloorMention, Mention, find_floors, find_names, floor_places,
-                                  leftover_words, narrow)
+from bot.understand.rooms import (
+    FloorMention,
+    Mention,
+    find_floors,
+    find_names,
+    floor_places,
+    leftover_words,
+    narrow,
+)
 
 if TYPE_CHECKING:
     from bot.directory import Directory
@@ -270,12 +292,12 @@ def _list(r: Reading, now: datetime, directory: Directory, slot: int) -> Query:
     return ListSubscriptions(r.lang)
 
 
-def _help(reason: str) -> Callable[[Reading, datetime, "Directory", int], Query]:
+def _help(reason: str) -> Callable[[Reading, datetime, Directory, int], Query]:
     """A builder for a Help query with a fixed reason."""
     return lambda r, now, directory, slot: Help(r.lang, reason)  # type: ignore[arg-type]
 
 
-BUILDERS: dict[Intent, Callable[[Reading, datetime, "Directory", int], Query]] = {
+BUILDERS: dict[Intent, Callable[[Reading, datetime, Directory, int], Query]] = {
     "who": _who, "free": _free, "find": _find, "report": _report, "subscribe": _subscribe,
     "unsubscribe": _unsubscribe, "list_subs": _list, "help": _help("asked"),
     "greeting": _help("greeting"), "none": _help("not_understood"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from bot.queries import Place
@@ -122,7 +123,7 @@ def _adjacent(text: str, group: list[re.Match[str]]) -> bool:
     """True when the tokens are ASCII and separated by spaces only (nothing was cut between)."""
     if any(is_cjk(t.group(0)[0]) for t in group):
         return False
-    gaps = (text[a.end():b.start()] for a, b in zip(group, group[1:]))
+    gaps = (text[a.end():b.start()] for a, b in pairwise(group))
     return all(gap.isspace() or gap in ("-", "_") for gap in gaps)
 
 

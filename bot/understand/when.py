@@ -8,9 +8,10 @@ kind of question and returns a `Window` or a `BadTime`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Callable, Literal
+from typing import Literal
 
 from bot.queries import BadTime, Lang, Window
 
@@ -254,7 +255,7 @@ def find_pieces(text: str) -> list[Piece]:
             span = match.span()
             if span[0] == span[1] or any(_overlaps(span, (p.start, p.end)) for p in taken):
                 continue
-            taken.append(replace(build(match), start=span[0], end=span[1]))  # type: ignore[arg-type]
+            taken.append(replace(build(match), start=span[0], end=span[1]))
     return sorted(taken, key=lambda piece: piece.start)
 
 

@@ -11,8 +11,42 @@ from datetime import datetime, time
 from typing import Any
 
 import pytest
+from understand_fixtures import (
+    EMEI,
+    EVEREST,
+    F5,
+    F6,
+    F7,
+    F8,
+    JUPITER,
+    LATE,
+    LOTUS,
+    MERCURY,
+    NOW,
+    NOW_SLOT,
+    OSLO,
+    QCS,
+    R402,
+    ROOM_A,
+    ROOM_AB,
+    SATURN,
+    SUN1,
+    SUN2,
+    T2,
+    T2_4,
+    T3,
+    T3_4,
+    VENUS,
+    WEEKEND,
+    YEAR_END,
+    day,
+    days,
+    dt,
+    make_directory,
+    span,
+)
 
-from bot.queries import TENANT
+from bot.queries import TENANT, ReportKind, Window
 from bot.queries import BadTime as BT
 from bot.queries import ChooseRoom as CR
 from bot.queries import FindFree as FF
@@ -24,14 +58,11 @@ from bot.queries import Subscribe as SUB
 from bot.queries import UnknownRoom as UR
 from bot.queries import Unsubscribe as UNSUB
 from bot.queries import WhoBooked as WB
-from bot.queries import Window
 from bot.understand import parse
-from understand_fixtures import (EMEI, EVEREST, F5, F6, F7, F8, JUPITER, LATE, LOTUS, MERCURY, NOW,
-                                 NOW_SLOT, OSLO, QCS, R402, ROOM_A, ROOM_AB, SATURN, SUN1, SUN2,
-                                 T2, T2_4, T3, T3_4, VENUS, WEEKEND, YEAR_END, day, days, dt,
-                                 make_directory, span)
 
-NS, ER, BOTH = ("no_shows",), ("early_releases",), ("no_shows", "early_releases")
+NS: tuple[ReportKind, ...] = ("no_shows",)
+ER: tuple[ReportKind, ...] = ("early_releases",)
+BOTH: tuple[ReportKind, ...] = ("no_shows", "early_releases")
 WEEK_SO_FAR = days(dt(16), dt(17, 10, 20))
 LAST_WEEK = days(dt(9), dt(16))
 
@@ -143,7 +174,7 @@ EN_ROWS: list[tuple[str, Any]] = [
     ("find a free room for 8 people now", FF("en", NOW_SLOT, 8, TENANT)),
     ("find a room for 10 people now", FF("en", NOW_SLOT, 10, TENANT)),
     ("need a room for 5 on 4F tomorrow 2-3pm",
-     CR("en", "4F", (T2_4, T3_4), FF("en", span(18, 14, 0, 15, 0), 5, T2_4))),
+     CR("en", "4F", (T2_4, T3_4), FF("en", span(18, 14, 0, 15, 0), 5, T2_4))),  # type: ignore[arg-type]
     ("need a room for 5 on 5F tomorrow 2-3pm", FF("en", span(18, 14, 0, 15, 0), 5, F5)),
     ("any room free for an hour tomorrow morning", FF("en", span(18, 9, 0, 10, 0), 0, TENANT)),
     ("find me a room for 6 at 3pm", FF("en", span(17, 15, 0, 15, 30), 6, TENANT)),
@@ -331,7 +362,7 @@ ZH_ROWS: list[tuple[str, Any]] = [
     ("能坐十二个人的会议室明天上午", FF("zh", span(18, 9, 0, 12, 0), 12, TENANT)),
     ("帮我看看7楼有没有能坐4个人的会议室", FF("zh", NOW_SLOT, 4, F7)),
     ("找个6人会议室 明天下午3点 1小时", FF("zh", span(18, 15, 0, 16, 0), 6, TENANT)),
-    ("帮我找个4楼的会议室", CR("zh", "4楼", (T2_4, T3_4), FF("zh", NOW_SLOT, 0, T2_4))),
+    ("帮我找个4楼的会议室", CR("zh", "4楼", (T2_4, T3_4), FF("zh", NOW_SLOT, 0, T2_4))),  # type: ignore[arg-type]
     ("需要一个10人会议室，周四上午", FF("zh", span(19, 9, 0, 12, 0), 10, TENANT)),
     ("找个会议室 三点到五点", FF("zh", span(17, 15, 0, 17, 0), 0, TENANT)),
     ("T3有没有空会议室", FF("zh", NOW_SLOT, 0, T3)),
