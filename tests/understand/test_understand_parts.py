@@ -6,12 +6,12 @@ import random
 from datetime import time
 
 import pytest
+from understand_fixtures import JUPITER, NOW, OSLO, make_directory, span
 
 from bot.queries import BadTime, FindFree, Help, IsFree, Subscribe, WhoBooked
 from bot.understand import describe, kind_of, parse
 from bot.understand.normalise import cn_to_int, normalise
 from bot.understand.when import extract, resolve
-from understand_fixtures import JUPITER, NOW, OSLO, make_directory, span
 
 DIRECTORY = make_directory()
 
@@ -47,7 +47,7 @@ def test_normalise(text: str, expected: str) -> None:
 ])
 def test_window_labels(text: str, label: str) -> None:
     query = parse(text, NOW, DIRECTORY)
-    assert getattr(query, "window").label == label
+    assert query.window.label == label
 
 
 def test_slot_minutes_is_a_parameter() -> None:
