@@ -1,7 +1,7 @@
 """Shared fixtures: the Feishu sandbox (a fake Open API over real HTTP on 127.0.0.1)."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

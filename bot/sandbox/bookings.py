@@ -11,8 +11,8 @@ import random
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 

@@ -63,7 +63,7 @@ def build_xlsx(rows: list[Reservation], need_topic: bool) -> bytes:
 class ExportStore:
     """Export tasks of one sandbox; how long they take and whether they fail is set in sb.faults."""
 
-    def __init__(self, sb: "Sandbox") -> None:
+    def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
         self.tasks: dict[str, ExportTask] = {}
         self._files: dict[str, ExportTask] = {}

@@ -5,8 +5,9 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Response
 
@@ -158,7 +159,7 @@ def parse_content(msg_type: Any, content: Any) -> dict[str, Any]:
     return parsed
 
 
-def message_json(sb: "Sandbox", r: SentRecord) -> dict[str, Any]:
+def message_json(sb: Sandbox, r: SentRecord) -> dict[str, Any]:
     """A message as the send and reply APIs return it."""
     data: dict[str, Any] = {"message_id": r.message_id}
     if r.reply_to:

@@ -83,7 +83,7 @@ def _valid_card(card: Any) -> bool:
 class EventPusher:
     """Builds v2 envelopes, encrypts them (AES-256-CBC) and signs them, then posts them to one URL."""
 
-    def __init__(self, sb: "Sandbox", url: str, *, encrypt: bool = True, sign: bool = True) -> None:
+    def __init__(self, sb: Sandbox, url: str, *, encrypt: bool = True, sign: bool = True) -> None:
         self.sb = sb
         self.url = url
         self.encrypt = encrypt

@@ -5,8 +5,9 @@ import itertools
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _instances = itertools.count()
 QUERY_CACHE_SIZE = 64
+SHUTDOWN_POLL = 0.05  # seconds; how soon stop() takes effect
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -70,7 +72,7 @@ class Sandbox:
 
     @classmethod
     def start(cls, seed: int = 7, rooms: int = 60, port: int = 0, clock: Clock | None = None,
-              latency: float = 0.0, *, app_id: str | None = None) -> "Sandbox":
+              latency: float = 0.0, *, app_id: str | None = None) -> Sandbox:
         """Build the tenant and serve it on 127.0.0.1:port (0 = any free port); returns once listening."""
         sb = cls(seed, rooms, clock, latency, app_id)
         sb._serve(port)
@@ -80,8 +82,8 @@ class Sandbox:
         self._server = make_server("127.0.0.1", port, SandboxApp(self, routes()), threaded=True,
                                    request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"sandbox-{self._server.server_port}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(SHUTDOWN_POLL,),
+                                        name=f"sandbox-{self._server.server_port}", daemon=True)
         self._thread.start()
         log.info("Feishu sandbox listening on %s (app_id=%s, %d rooms)", self.url, self.app_id,
                  len(self.tenant.rooms))
@@ -97,7 +99,7 @@ class Sandbox:
             self._thread = None
         forget_sdk_token(self.app_id)
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -169,7 +171,7 @@ class Sandbox:
                 self._queries.popitem(last=False)
         return found
 
-    def pusher(self, webhook_url: str, *, encrypt: bool = True) -> "EventPusher":
+    def pusher(self, webhook_url: str, *, encrypt: bool = True) -> EventPusher:
         """An event pusher that signs (and encrypts) events for this sandbox's app, like Feishu does."""
         from bot.sandbox.pusher import EventPusher
 

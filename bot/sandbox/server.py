@@ -6,9 +6,10 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
@@ -58,7 +59,7 @@ def error_response(err: ApiError, log_id: str) -> Response:
 class Call:
     """One incoming API call as a handler sees it."""
 
-    sb: "Sandbox"
+    sb: Sandbox
     request: Request
     params: dict[str, str]
     log_id: str
@@ -120,7 +121,7 @@ def new_log_id() -> str:
 class SandboxApp:
     """The WSGI application: every request goes through the same checks before its handler."""
 
-    def __init__(self, sb: "Sandbox", routes: Iterable[Route]) -> None:
+    def __init__(self, sb: Sandbox, routes: Iterable[Route]) -> None:
         self.sb = sb
         self.routes = [(route, route.pattern) for route in routes]
 

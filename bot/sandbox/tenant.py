@@ -1,8 +1,8 @@
 """The sandbox tenant: a deterministic directory (from seed and room count) plus lazily generated reservations."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from bot.feishu.models import BusyInterval, Reservation, Room, RoomLevel

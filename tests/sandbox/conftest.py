@@ -1,7 +1,7 @@
 """Fixtures of the sandbox tests."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from sandbox_helpers import fixed_clock

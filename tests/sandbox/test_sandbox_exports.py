@@ -4,8 +4,12 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 
-from lark_oapi.api.vc.v1 import (DownloadExportRequest, GetExportRequest, ResourceReservationListExportRequest,
-                                 ResourceReservationListExportRequestBody)
+from lark_oapi.api.vc.v1 import (
+    DownloadExportRequest,
+    GetExportRequest,
+    ResourceReservationListExportRequest,
+    ResourceReservationListExportRequestBody,
+)
 from openpyxl import load_workbook
 from sandbox_helpers import SH, client, get, send
 

@@ -3,8 +3,14 @@ from __future__ import annotations
 
 import json
 
-from lark_oapi.api.im.v1 import (CreateMessageRequest, CreateMessageRequestBody, PatchMessageRequest,
-                                 PatchMessageRequestBody, ReplyMessageRequest, ReplyMessageRequestBody)
+from lark_oapi.api.im.v1 import (
+    CreateMessageRequest,
+    CreateMessageRequestBody,
+    PatchMessageRequest,
+    PatchMessageRequestBody,
+    ReplyMessageRequest,
+    ReplyMessageRequestBody,
+)
 from sandbox_helpers import client
 
 from bot.sandbox import Sandbox

@@ -1,12 +1,19 @@
 """Rooms and room levels through lark-oapi: paging, filters, get, mget, SDK model shapes."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
-from lark_oapi.api.vc.v1 import (GetRoomLevelRequest, GetRoomRequest, ListRoomLevelRequest, ListRoomRequest,
-                                 MgetRoomLevelRequest, MgetRoomLevelRequestBody, MgetRoomRequest,
-                                 MgetRoomRequestBody)
+from lark_oapi.api.vc.v1 import (
+    GetRoomLevelRequest,
+    GetRoomRequest,
+    ListRoomLevelRequest,
+    ListRoomRequest,
+    MgetRoomLevelRequest,
+    MgetRoomLevelRequestBody,
+    MgetRoomRequest,
+    MgetRoomRequestBody,
+)
 from sandbox_helpers import client, get
 
 from bot.sandbox import Sandbox

@@ -86,8 +86,8 @@ def test_weekends_are_quieter_and_recurring_meetings_repeat() -> None:
         return [(b.uid, f"{datetime.fromtimestamp(b.start, SH):%H:%M}")
                 for b in t.bookings(start, start + timedelta(days=1), [room_id]) if b.series]
 
-    assert slot(monday) == slot(tuesday) == [(series.uid, f"{series.start_minute // 60:02d}:"
-                                                          f"{series.start_minute % 60:02d}")]
+    assert slot(monday) == slot(tuesday) == [(series.uid, (f"{series.start_minute // 60:02d}:"
+                                                          f"{series.start_minute % 60:02d}"))]
 
 
 def test_some_events_are_private_and_some_cross_midnight() -> None:
