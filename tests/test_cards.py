@@ -24,20 +24,30 @@ from bot.queries import (
     FindFree,
     Help,
     IsFree,
+    Lang,
     Place,
     Reply,
     UnknownRoom,
     WhoBooked,
     Window,
 )
-from tests.answer.fakes import NOW, CannedGateway, busy, context, directory, reservation
+from tests.answer.fakes import (
+    NOW,
+    CannedGateway,
+    busy,
+    context,
+    directory,
+    level_place,
+    reservation,
+    room,
+)
 
-LANGS = ("zh", "en")
+LANGS: tuple[Lang, ...] = ("zh", "en")
 DIR = directory()
-MERCURY = DIR.room("omm_mercury")
-OSLO = DIR.room("omm_oslo")
-FLOOR_9 = DIR.level_place(DIR.level("lvl_9f"))
-FLOOR_4 = DIR.level_place(DIR.level("lvl_4f"))
+MERCURY = room(DIR, "omm_mercury")
+OSLO = room(DIR, "omm_oslo")
+FLOOR_9 = level_place(DIR, "lvl_9f")
+FLOOR_4 = level_place(DIR, "lvl_4f")
 TODAY = Window(NOW.replace(hour=0, minute=0), NOW.replace(hour=0, minute=0) + timedelta(days=1), True, "today")
 SLOT = Window(NOW.replace(hour=14, minute=0), NOW.replace(hour=14, minute=30))
 
@@ -95,7 +105,7 @@ def day_of_bookings() -> list:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_who_booked_room_today(lang: str) -> None:
+def test_who_booked_room_today(lang: Lang) -> None:
     gateway = CannedGateway(booked=day_of_bookings())
     card = ask(WhoBooked(lang, place(MERCURY), TODAY), gateway)
     text = texts(card)
@@ -120,13 +130,13 @@ def test_names_hidden_when_privacy_says_dm_only_in_a_group() -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_who_booked_empty(lang: str) -> None:
+def test_who_booked_empty(lang: Lang) -> None:
     card = ask(WhoBooked(lang, place(OSLO), TODAY))
     assert card["header"]["template"] == "grey"
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_who_booked_spanning_today_and_future_days(lang: str) -> None:
+def test_who_booked_spanning_today_and_future_days(lang: Lang) -> None:
     tomorrow = NOW.replace(hour=9, minute=0) + timedelta(days=1)
     gateway = CannedGateway(booked=day_of_bookings(),
                             busy=[busy(MERCURY, tomorrow, who="周七"), busy(MERCURY, tomorrow + timedelta(hours=2), private=True)])
@@ -137,7 +147,7 @@ def test_who_booked_spanning_today_and_future_days(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_two_hundred_bookings_paginate_under_30_kb(lang: str) -> None:
+def test_two_hundred_bookings_paginate_under_30_kb(lang: Lang) -> None:
     rooms = DIR.place_rooms(FLOOR_9)
     start = NOW.replace(hour=7, minute=0)
     booked = [reservation(rooms[i % len(rooms)], start + timedelta(minutes=15 * (i // 20)), 45,
@@ -156,13 +166,13 @@ def test_two_hundred_bookings_paginate_under_30_kb(lang: str) -> None:
 # ------------------------------------------------------------------------------------ availability
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_is_free_room_free(lang: str) -> None:
+def test_is_free_room_free(lang: Lang) -> None:
     card = ask(IsFree(lang, place(OSLO), SLOT))
     assert card["header"]["template"] == "green"
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_is_free_room_busy_names_holder_and_next_slot(lang: str) -> None:
+def test_is_free_room_busy_names_holder_and_next_slot(lang: Lang) -> None:
     gateway = CannedGateway(busy=[busy(OSLO, SLOT.start - timedelta(minutes=30), 90, who="张三"),
                                   busy(OSLO, SLOT.start + timedelta(hours=1), 30, private=True)])
     text = texts(ask(IsFree(lang, place(OSLO), SLOT), gateway))
@@ -176,7 +186,7 @@ def test_is_free_past_window_says_so() -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_is_free_45_room_floor(lang: str) -> None:
+def test_is_free_45_room_floor(lang: Lang) -> None:
     rooms = DIR.place_rooms(FLOOR_9)
     gateway = CannedGateway(busy=[busy(r, SLOT.start - timedelta(minutes=15), 60 + 15 * (i % 4),
                                        who=f"组织者{i} Organizer Name", private=i % 7 == 0)
@@ -189,8 +199,8 @@ def test_is_free_45_room_floor(lang: str) -> None:
 # ------------------------------------------------------------------------------------ free rooms
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_find_free_best_fit_first(lang: str) -> None:
-    jupiter = DIR.room("omm_jupiter")
+def test_find_free_best_fit_first(lang: Lang) -> None:
+    jupiter = room(DIR, "omm_jupiter")
     gateway = CannedGateway(busy=[busy(jupiter, SLOT.start)])
     card = ask(FindFree(lang, SLOT, 6, FLOOR_4), gateway)
     rows = next(e for e in card["body"]["elements"] if e["tag"] == "table")["rows"]
@@ -198,7 +208,7 @@ def test_find_free_best_fit_first(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_find_free_nothing_offers_alternatives(lang: str) -> None:
+def test_find_free_nothing_offers_alternatives(lang: Lang) -> None:
     gateway = CannedGateway(busy=[busy(r, SLOT.start) for r in DIR.place_rooms(FLOOR_4)])
     card = ask(FindFree(lang, SLOT, 10, FLOOR_4), gateway)
     kinds = [b["behaviors"][0]["value"] for b in buttons(card)]
@@ -206,7 +216,7 @@ def test_find_free_nothing_offers_alternatives(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_find_free_whole_tenant(lang: str) -> None:
+def test_find_free_whole_tenant(lang: Lang) -> None:
     card = ask(FindFree(lang, SLOT, 0))
     assert card_bytes(card) < MAX_CARD_BYTES
 
@@ -215,13 +225,13 @@ def test_find_free_whole_tenant(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("reason", ["asked", "not_understood", "not_text", "greeting"])
-def test_help(lang: str, reason: str) -> None:
+def test_help(lang: Lang, reason: str) -> None:
     card = ask(Help(lang, reason))  # type: ignore[arg-type]
     assert len(list(buttons(card))) >= 5
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_choose_room(lang: str) -> None:
+def test_choose_room(lang: Lang) -> None:
     question = IsFree(lang, Place("room", "", "Room"), SLOT)
     options = tuple(place(r) for r in DIR.place_rooms(FLOOR_9)[:12])
     card = ask(ChooseRoom(lang, "Room", options, question))
@@ -231,7 +241,7 @@ def test_choose_room(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("suggest", [True, False])
-def test_unknown_room(lang: str, suggest: bool) -> None:
+def test_unknown_room(lang: Lang, suggest: bool) -> None:
     question = WhoBooked(lang, Place("room", "", "Narnia"), TODAY)
     suggestions = (place(MERCURY), place(OSLO)) if suggest else ()
     card = ask(UnknownRoom(lang, "Narnia", suggestions, question))
@@ -245,7 +255,7 @@ def test_unknown_room(lang: str, suggest: bool) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("reason", ["hour_out_of_range", "minute_out_of_range", "invalid_date",
                                     "end_before_start", "too_far", "duration_too_long", "something_new"])
-def test_bad_time(lang: str, reason: str) -> None:
+def test_bad_time(lang: Lang, reason: str) -> None:
     text = texts(ask(BadTime(lang, "25:00", reason)))
     assert "25:00" in text and "14:00-15:00" in text
 
@@ -265,7 +275,7 @@ ERRORS: list[FeishuError] = [
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("exc", ERRORS, ids=lambda e: type(e).__name__)
-def test_error_cards(lang: str, exc: FeishuError) -> None:
+def test_error_cards(lang: Lang, exc: FeishuError) -> None:
     text = texts(check(errors.feishu_error_reply(exc, lang)))  # type: ignore[arg-type]
     assert exc.log_id in text
 
@@ -279,11 +289,11 @@ def test_error_card_wording() -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_error_card_with_only_a_kind(lang: str) -> None:
+def test_error_card_with_only_a_kind(lang: Lang) -> None:
     """The worker may render Reply("error", {"kind": "internal", "log_id": ""}) itself."""
     check(Reply("error", {"kind": "internal", "log_id": ""}, lang))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_expired_button_card(lang: str) -> None:
+def test_expired_button_card(lang: Lang) -> None:
     check(Reply("expired", {}, lang))  # type: ignore[arg-type]

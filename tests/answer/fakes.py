@@ -14,6 +14,7 @@ from bot.answer.context import AnswerContext
 from bot.config import FeishuSettings, PrivacySettings, Settings
 from bot.directory import Directory
 from bot.feishu.models import BusyInterval, CallCounter, Reservation, Room, RoomLevel
+from bot.queries import Place
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 11, 19, 10, 20, tzinfo=TZ)  # a Tuesday, as in the examples
@@ -45,6 +46,20 @@ def rooms() -> list[Room]:
 def directory() -> Directory:
     """The fake tenant's directory."""
     return Directory(rooms(), levels(), ROOT)
+
+
+def room(d: Directory, room_id: str) -> Room:
+    """A room that must exist."""
+    found = d.room(room_id)
+    assert found is not None, room_id
+    return found
+
+
+def level_place(d: Directory, level_id: str) -> Place:
+    """A floor or building, as a Place, that must exist."""
+    found = d.level(level_id)
+    assert found is not None, level_id
+    return d.level_place(found)
 
 
 @dataclass
@@ -100,7 +115,8 @@ def settings(*, show_topics: bool = False, names: str = "all") -> Settings:
 
 
 def context(gateway: CannedGateway, *, now: datetime = NOW, chat_type: str = "p2p",
-            **settings_kw: object) -> AnswerContext:
+            show_topics: bool = False, names: str = "all") -> AnswerContext:
     """An AnswerContext over the fake tenant."""
     return AnswerContext(gateway=gateway, directory=directory(),  # type: ignore[arg-type]
-                         settings=settings(**settings_kw), now=now, chat_type=chat_type)
+                         settings=settings(show_topics=show_topics, names=names), now=now,
+                         chat_type=chat_type)
