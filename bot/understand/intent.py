@@ -12,6 +12,7 @@ from bot.understand import lexicon
 Intent = Literal["list_subs", "unsubscribe", "subscribe", "report", "who", "free", "find",
                  "help", "greeting", "none"]
 _SMALL_TALK_JUNK = re.compile(r"[\s!.,~?]+")
+_IS_QUESTION = re.compile(r"[\s\x00]*(?:is|are)\b")
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,9 @@ def signals(text: str) -> Signals:
     list_subs = not unsubscribe and has_phrase(text, lexicon.LIST_SUBS)
     return Signals(
         who=has_phrase(text, lexicon.WHO), booked=has_phrase(text, lexicon.BOOKED),
-        free=has_phrase(text, lexicon.FREE), find=has_phrase(text, lexicon.FIND),
+        free=has_phrase(text, lexicon.FREE) or bool(
+            _IS_QUESTION.match(text) and has_phrase(text, lexicon.BOOKED)),  # "is Oslo booked at 3"
+        find=has_phrase(text, lexicon.FIND),
         report=has_phrase(text, lexicon.REPORT), no_shows=has_phrase(text, lexicon.NO_SHOWS),
         early=has_phrase(text, lexicon.EARLY) or (
             has_phrase(text, lexicon.RELEASE) and has_phrase(text, ("early", "提前"))),
@@ -109,7 +112,7 @@ def classify(sig: Signals, feat: Features) -> Intent:
         return "who"
     if feat.capacity or (sig.find and not feat.room):
         return "find"
-    if sig.free:
+    if sig.free or sig.find:  # "find Mercury at 3" asks whether that room is free
         return "free" if feat.room or feat.area or feat.unknown else "find"
     if sig.booked or feat.room or feat.area:
         return "who"

@@ -17,7 +17,7 @@ FREE = ("free", "available", "availability", "open", "vacant", "empty", "busy", 
         "can we book", "can i get", "can we get", "anyone in", "anybody in", "someone in",
         "有空", "空吗", "空着", "空闲", "空的", "有人吗", "有人在", "有人用", "没人", "能用",
         "可以用", "可用", "被占", "占用", "闲着", "空会议室", "空房", "有位置", "空位", "忙吗",
-        "能订", "可以订", "可订", "订得到", "用得了")
+        "能订", "可以订", "可订", "订得到", "用得了", "想订", "要订", "想用", "要用", "我订")
 FIND = ("find", "need", "needs", "looking for", "look for", "search", "recommend", "suggest",
         "get me", "book me", "any room", "any rooms", "a room", "some room", "which room",
         "which rooms", "what room", "what rooms", "where can", "free room", "free rooms",

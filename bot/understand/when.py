@@ -92,7 +92,8 @@ _AMPM = r"(a\.?m\.?|p\.?m\.?)"
 _ZH_CLOCK = r"\d{1,2}\s*[点點时時]钟?(?:\d刻(?!钟)|半|\d{1,2}(?![\d个小])分?)?"
 _EN_CLOCK = r"\d{1,2}(?::\d{2})?(?:\s*(?:a\.?m\.?|p\.?m\.?)(?![a-z]))?"
 _ANY_CLOCK = rf"(?:{_ZH_CLOCK}|{_EN_CLOCK})"
-_NOT_AMOUNT = r"(?!\s*(?:people|persons?|ppl|pax|seats?|guests?|hours?|hrs?|mins?|minutes?|人|个人|位|个小时|小时|分钟|[/\d]))"
+_NOT_AMOUNT = (r"(?!\s*(?:people|persons?|ppl|pax|seats?|guests?|hours?|hrs?|mins?|minutes?|人|个人|位|"
+               r"个小时|小时|分钟))(?![/\d:])")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _EN_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
