@@ -31,8 +31,10 @@ def _plain(value: Any) -> Any:
         if type(value).__module__ == "bot.queries" and type(value).__name__ not in ("Window", "Place"):
             return describe(value)  # type: ignore[arg-type]
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat(timespec="minutes") if not isinstance(value, date) or isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, (datetime, time)):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, (tuple, list)):
         return [_plain(item) for item in value]
     return value
