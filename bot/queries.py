@@ -110,7 +110,7 @@ class ChooseRoom:
     lang: Lang
     said: str  # the name as the user typed it
     options: tuple[Place, ...]
-    question: WhoBooked | IsFree
+    question: WhoBooked | IsFree | FindFree
 
 
 @dataclass(frozen=True)

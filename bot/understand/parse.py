@@ -253,7 +253,7 @@ def _find(r: Reading, now: datetime, directory: Directory, slot: int) -> Query:
     question = FindFree(r.lang, window, r.capacity, area.place or TENANT)
     if area.options:
         return ChooseRoom(r.lang, area.said, area.options,
-                          replace(question, place=area.options[0]))  # type: ignore[arg-type]
+                          replace(question, place=area.options[0]))
     return question
 
 
