@@ -180,6 +180,17 @@ def test_is_free_room_busy_names_holder_and_next_slot(lang: Lang) -> None:
     assert "15:30–16:00" in text  # ... so the next free half hour starts then
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_is_free_whole_day_lists_free_stretches_and_day_buttons(lang: Lang) -> None:
+    gateway = CannedGateway(busy=[busy(OSLO, NOW.replace(hour=9, minute=0), 60),
+                                  busy(OSLO, NOW.replace(hour=13, minute=0), 90, private=True)])
+    card = ask(IsFree(lang, place(OSLO), TODAY), gateway)
+    text = texts(card)
+    assert "10:00–13:00" in text and "14:30–24:00" in text
+    keys = [b["behaviors"][0]["value"]["start"][:10] for b in buttons(card)]
+    assert "2024-11-18" in keys and "2024-11-20" in keys  # previous / next day, not "+30 min"
+
+
 def test_is_free_past_window_says_so() -> None:
     past = Window(NOW.replace(hour=8), NOW.replace(hour=8, minute=30))
     assert "already passed" in texts(ask(IsFree("en", place(OSLO), past)))

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.answer import followups, windows
 from bot.answer.bookings import holder, names_visible
-from bot.answer.timeline import busy_until, next_free_slot, overlapping
+from bot.answer.timeline import busy_until, free_gaps, next_free_slot, overlapping
 from bot.feishu.models import BusyInterval
 from bot.queries import IsFree, Reply, WhoBooked
 
@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from bot.feishu.models import Room
 
 MAX_BUSY_ROWS = 30  # busy rooms listed one per line; free rooms are listed compactly
+LONG_WINDOW = followups.LONG_WINDOW  # longer windows list their free stretches, not a next slot
+MIN_GAP = timedelta(minutes=15)
+MAX_GAPS = 12
 
 
 def answer_is_free(query: IsFree, ctx: AnswerContext) -> Reply:
@@ -34,6 +37,7 @@ def answer_is_free(query: IsFree, ctx: AnswerContext) -> Reply:
         "window": windows.describe(query.window),
         "now": ctx.now,
         "past": windows.is_past(query.window, ctx.now),
+        "long": query.window.end - query.window.start > LONG_WINDOW,
         "single": query.place.kind == "room",
         "room": states[0] if query.place.kind == "room" and states else None,
         "free": free,
@@ -66,6 +70,8 @@ def room_state(room: Room, busy: list[BusyInterval], query: IsFree, ctx: AnswerC
     start, end = query.window.start, query.window.end
     holding = overlapping(busy, start, end)
     slot = next_free_slot(busy, start, end - start, horizon(query)) if holding else None
+    long_window = end - start > LONG_WINDOW
+    gaps = free_gaps(busy, start, end) if holding and long_window else []
     return {
         "room": room.name, "room_id": room.room_id, "capacity": room.capacity,
         "location": ctx.directory.location_label(room),
@@ -73,16 +79,16 @@ def room_state(room: Room, busy: list[BusyInterval], query: IsFree, ctx: AnswerC
         "free": room.enabled and not holding,
         "holders": [holder(b, show_names=show_names) for b in holding],
         "until": busy_until(busy, start) if holding else None,
-        "next": {"start": slot[0], "end": slot[1]} if slot else None,
+        "next": {"start": slot[0], "end": slot[1]} if slot and not long_window else None,
+        # for a long window ("tomorrow", "this afternoon") the free stretches inside it say more
+        "gaps": [{"start": s, "end": e} for s, e in gaps if e - s >= MIN_GAP][:MAX_GAPS],
     }
 
 
 def _buttons(query: IsFree, ctx: AnswerContext) -> list[dict[str, Any]]:
     lang, place, window = query.lang, query.place, query.window
-    minutes = ctx.settings.bot.slot_minutes
-    later = IsFree(lang, place, followups.next_slot(window, minutes))
-    buttons = [followups.button("next_slot", later, minutes, "primary"),
-               followups.button("refresh", query)]
+    buttons = followups.later(IsFree, lang, place, window, ctx.settings.bot.slot_minutes)
+    buttons.append(followups.button("refresh", query))
     if place.kind == "room":
         day = windows.whole_day(window.start)
         key = "who_today" if window.start.date() == ctx.now.date() else "who_day"

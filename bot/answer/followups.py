@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 Button = dict[str, Any]
 DAY = timedelta(days=1)
+LONG_WINDOW = timedelta(hours=2)  # "the same question a half hour later" only makes sense for short ones
 
 
 def button(key: str, query: Query, arg: Any = "", kind: str = "default") -> Button:
@@ -59,6 +60,14 @@ def subscribe_here(lang: Lang, place: Place, ctx: AnswerContext) -> list[Button]
     """"Subscribe this chat" to the daily digest for the room's floor (or the floor/building)."""
     area = area_of(place, ctx.directory)
     return [button("subscribe", Subscribe(lang, place=area), area.label)] if area else []
+
+
+def later(make: type[IsFree], lang: Lang, place: Place, window: Window,
+          minutes: int) -> list[Button]:
+    """The same question for the next slot, or for a long window the previous/next day."""
+    if window.end - window.start > LONG_WINDOW:
+        return day_buttons(make, lang, place, window)
+    return [button("next_slot", make(lang, place, next_slot(window, minutes)), minutes, "primary")]
 
 
 def next_slot(window: Window, minutes: int) -> Window:

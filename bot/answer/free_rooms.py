@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.answer import followups, windows
 from bot.answer.timeline import is_free
-from bot.queries import TENANT, FindFree, Reply
+from bot.queries import TENANT, FindFree, Reply, Window
 
 if TYPE_CHECKING:
     from bot.answer.context import AnswerContext
@@ -54,11 +54,20 @@ def _row(room: Room, ctx: AnswerContext) -> dict[str, Any]:
             "location": ctx.directory.location_label(room)}
 
 
+def _later(window: Window, minutes: int) -> list[tuple[str, Window, Any]]:
+    """The next slot for a short window; the previous and next day for a long one."""
+    if window.end - window.start <= followups.LONG_WINDOW:
+        return [("next_slot", followups.next_slot(window, minutes), minutes)]
+    if not windows.one_day(window):
+        return []
+    return [("prev_day", windows.shift(window, -followups.DAY), ""),
+            ("next_day", windows.shift(window, followups.DAY), "")]
+
+
 def _buttons(query: FindFree, ctx: AnswerContext, found: bool) -> list[dict[str, Any]]:
-    minutes = ctx.settings.bot.slot_minutes
-    later = FindFree(query.lang, followups.next_slot(query.window, minutes), query.capacity, query.place)
-    buttons = [followups.button("next_slot", later, minutes, "primary" if not found else "default"),
-               followups.button("refresh", query)]
+    buttons = [followups.button(key, FindFree(query.lang, window, query.capacity, query.place), arg)
+               for key, window, arg in _later(query.window, ctx.settings.bot.slot_minutes)]
+    buttons.append(followups.button("refresh", query))
     if not found and query.capacity:
         buttons.append(followups.button("any_size", FindFree(query.lang, query.window, 0, query.place)))
     if not found and query.place.kind != "tenant":
