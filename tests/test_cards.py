@@ -251,6 +251,15 @@ def test_choose_room(lang: Lang) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_choose_floor_for_find_free(lang: Lang) -> None:
+    question = FindFree(lang, SLOT, 6, Place("floor", "", "4F"))
+    card = ask(ChooseRoom(lang, "4F", (FLOOR_4, FLOOR_9), question))
+    values = [b["behaviors"][0]["value"] for b in buttons(card)]
+    assert [(v["q"], v["cap"], v["place"][1]) for v in values] == [
+        ("find_free", 6, "lvl_4f"), ("find_free", 6, "lvl_9f")]
+
+
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("suggest", [True, False])
 def test_unknown_room(lang: Lang, suggest: bool) -> None:
     question = WhoBooked(lang, Place("room", "", "Narnia"), TODAY)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from bot import actions
 from bot.answer import windows
 from bot.answer.help import FALLBACK_ROOM, example_room
-from bot.queries import BadTime, ChooseRoom, Help, Place, Reply, UnknownRoom, WhoBooked
+from bot.queries import BadTime, ChooseRoom, Help, Place, Reply, UnknownRoom
 
 if TYPE_CHECKING:
     from bot.answer.context import AnswerContext
@@ -43,7 +43,7 @@ def answer_bad_time(query: BadTime, ctx: AnswerContext) -> Reply:
 
 
 def _common(question: Any, ctx: AnswerContext) -> dict[str, Any]:
-    return {"question": "who_booked" if isinstance(question, WhoBooked) else "is_free",
+    return {"question": actions.encode(question)["q"],  # who_booked | is_free | find_free
             "window": windows.describe(question.window)}
 
 
