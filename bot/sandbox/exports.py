@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from bot.feishu.models import Reservation
 from bot.sandbox import wire
 from bot.sandbox.server import ApiError, Call, Route, ok, param_error
-from bot.sandbox.vc_api import parse_int, selected_rooms
+from bot.sandbox.vc_api import parse_bool, parse_int, selected_rooms
 
 if TYPE_CHECKING:
     from bot.sandbox.sandbox import Sandbox
@@ -106,8 +106,8 @@ class ExportStore:
 
 def _json_bool(body: dict[str, Any], name: str) -> bool:
     value = body.get(name, False)
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
+    if isinstance(value, str):
+        return parse_bool(value, name)
     if not isinstance(value, bool):
         raise param_error(f"{name} must be a boolean")
     return value

@@ -127,6 +127,16 @@ class Messenger:
                 self._uuids[record.uuid] = (record, record.create_time)
             self._cond.notify_all()
 
+    def patch(self, message_id: str, card: dict[str, Any]) -> None:
+        """Record a card update of a message the bot sent (interactive messages only)."""
+        with self._cond:
+            record = next((r for r in self.sent if r.message_id == message_id), None)
+            if record is None:
+                raise invalid(f"message_id {message_id!r} was not sent by this bot")
+            if record.msg_type != "interactive":
+                raise invalid("only interactive (card) messages can be updated")
+            record.patches.append(card)
+
     def wait_for(self, n: int, timeout: float) -> list[SentRecord]:
         """Block until at least n messages were sent; TimeoutError naming what did arrive."""
         deadline = time.monotonic() + timeout
@@ -228,13 +238,8 @@ def reply_message(call: Call) -> Response:
 
 def patch_message(call: Call) -> Response:
     """PATCH im/v1/messages/:message_id: update a card the bot sent (interactive messages only)."""
-    message_id = call.params["message_id"]
-    record = next((r for r in call.sb.messenger.sent if r.message_id == message_id), None)
-    if record is None:
-        raise invalid(f"message_id {message_id!r} was not sent by this bot")
-    if record.msg_type != "interactive":
-        raise invalid("only interactive (card) messages can be updated")
-    record.patches.append(parse_content("interactive", call.body().get("content")))
+    card = parse_content("interactive", call.body().get("content"))
+    call.sb.messenger.patch(call.params["message_id"], card)
     return ok({}, msg="ok")
 
 

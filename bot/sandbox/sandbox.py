@@ -14,6 +14,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from bot.config import FeishuSettings
 from bot.sandbox.bookings import Booking
 from bot.sandbox.directory import stable_hex
+from bot.sandbox.exports import EXPORT_ROUTES, ExportStore
 from bot.sandbox.faults import Faults
 from bot.sandbox.messages import IM_ROUTES, Messenger, SentRecord
 from bot.sandbox.server import RecordedCall, Route, SandboxApp
@@ -39,8 +40,6 @@ class _QuietHandler(WSGIRequestHandler):
 
 def routes() -> tuple[Route, ...]:
     """Every endpoint the sandbox serves (more specific paths first)."""
-    from bot.sandbox.exports import EXPORT_ROUTES
-
     return VC_ROUTES + EXPORT_ROUTES + IM_ROUTES
 
 
@@ -65,8 +64,6 @@ class Sandbox:
         self._queries: OrderedDict[tuple[Any, ...], list[Booking]] = OrderedDict()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
-        from bot.sandbox.exports import ExportStore
-
         self.exports = ExportStore(self)
         self.url = ""
 
