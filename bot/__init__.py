@@ -1,9 +1,10 @@
 """roombot: a Feishu bot that answers questions about meeting-room bookings."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from flask import Flask
 
@@ -19,12 +20,12 @@ if TYPE_CHECKING:
 class Runtime:
     """What `create_app` wired together; `serve` and tests reach it through app.extensions."""
 
-    services: "Services"
-    conversation: "Conversation"
-    worker: "Worker"
+    services: Services
+    conversation: Conversation
+    worker: Worker
 
 
-def build_services(settings: Settings, clock: Callable[[], datetime] | None = None) -> "Services":
+def build_services(settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:
     """Build the gateway, directory cache, store and clock from settings (no network I/O)."""
     from bot.directory import Directory, DirectoryCache
     from bot.feishu.gateway import FeishuGateway
@@ -40,7 +41,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] | None = No
     return Services(settings, gateway, directory, Store.open(settings.storage.url), clock)
 
 
-def create_app(settings: Settings, services: "Services | None" = None) -> Flask:
+def create_app(settings: Settings, services: Services | None = None) -> Flask:
     """The Flask app: webhook and health check. Starts no threads and calls no Feishu API."""
     from bot.conversation import Conversation
     from bot.feishu.events import build_dispatcher

@@ -5,8 +5,18 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.queries import (
-    TENANT, FindFree, Help, IsFree, ListSubscriptions, Place, Query, Report, Subscribe,
-    Unsubscribe, WhoBooked, Window,
+    TENANT,
+    FindFree,
+    Help,
+    IsFree,
+    ListSubscriptions,
+    Place,
+    Query,
+    Report,
+    Subscribe,
+    Unsubscribe,
+    WhoBooked,
+    Window,
 )
 
 if TYPE_CHECKING:

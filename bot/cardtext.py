@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 TAGS = re.compile(r"</?font[^>]*>|</?text_tag[^>]*>")
 AT = re.compile(r"<at id=([^>]*)></at>")

@@ -7,10 +7,10 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from bot.config import ConfigError, Settings, StorageSettings, load_settings
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SECRET_ENV = {
@@ -150,13 +151,19 @@ def _section(cls: type, name: str, raw: Mapping[str, Any]) -> Any:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{name}.{key} must be a list of strings")
             value = tuple(value)
-        elif default is not None and not isinstance(value, type(default)):
-            if not (isinstance(default, float) and isinstance(value, int)):
-                raise ConfigError(
-                    f"{name}.{key} must be a {type(default).__name__}, got {value!r}"
-                )
+        elif not _fits(value, default):
+            raise ConfigError(f"{name}.{key} must be a {type(default).__name__}, got {value!r}")
         values[key] = value
     return cls(**values)
+
+
+def _fits(value: Any, default: Any) -> bool:
+    """Whether a TOML value has the setting's type (an int is fine where a float is expected)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
 
 
 def _validate(settings: Settings) -> None:
@@ -173,7 +180,7 @@ def _validate(settings: Settings) -> None:
             "https://open.larksuite.com), or http://127.0.0.1:PORT for the sandbox"
         )
     url = settings.storage.url
-    if not (url.startswith("sqlite:///") or url.startswith(("postgresql://", "postgres://"))):
+    if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise ConfigError(
             f'storage.url = "{url}" must be sqlite:///PATH or postgresql://user@host/db'
         )

@@ -3,19 +3,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+from collections.abc import Callable
 from typing import Any
 
 from bot import actions
+from bot.answer import errors
 from bot.answer.context import AnswerContext
 from bot.answer.dispatch import answer
 from bot.cards import render
 from bot.feishu.errors import ChatUnreachable, FeishuError
 from bot.inbound import BotAdded, BotRemoved, CardAction, Inbound, IncomingMessage
-from bot.queries import Help, Query, Reply
+from bot.queries import Help, Lang, Query, Reply
 from bot.services import Services
 from bot.understand import parse
 
 log = logging.getLogger(__name__)
+CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def send_uuid(key: str) -> str:
@@ -46,19 +50,19 @@ class Conversation:
         """Answer a chat message addressed to the bot."""
         if message.sender_type != "user" or not self._addressed_to_bot(message):
             return
+        card = self._safely(message.event_id, _lang_of(message.text), lambda: self._answer(message))
+        self.services.gateway.reply_card(message.message_id, card, uuid=send_uuid(message.dedupe_key))
+
+    def _answer(self, message: IncomingMessage) -> dict[str, Any]:
         context = self._context(message.chat_id, message.chat_type, message.sender_open_id)
         query = self.understand(message, context)
         log.info("event %s: %s", message.event_id, type(query).__name__)
-        card = self._card(query, context)
-        self.services.gateway.reply_card(message.message_id, card, uuid=send_uuid(message.dedupe_key))
+        return render(answer(query, context))
 
-    def card_for_text(self, text: str, chat_id: str = "", chat_type: str = "p2p",
-                      user_open_id: str = "") -> dict[str, Any]:
-        """The card roombot would reply with to `text` (for `roombot ask`)."""
-        context = self._context(chat_id, chat_type, user_open_id)
-        query = parse(text, context.now, context.directory,
-                      slot_minutes=self.services.settings.bot.slot_minutes)
-        return self._card(query, context)
+    def card_for_text(self, text: str) -> dict[str, Any]:
+        """The card roombot would reply with to `text` in a DM (for `roombot ask`)."""
+        message = IncomingMessage("cli", "cli", "", "p2p", "", "user", "text", text)
+        return self._safely("cli", _lang_of(text), lambda: self._answer(message))
 
     def understand(self, message: IncomingMessage, context: AnswerContext) -> Query:
         """Parse the text, or explain what the bot understands when there is no text."""
@@ -69,14 +73,17 @@ class Conversation:
 
     def on_card_action(self, action: CardAction) -> dict[str, Any]:
         """Re-check the clicked button's query and answer it with a new card."""
+        lang: Lang = "zh" if action.value.get("lang") == "zh" else "en"
+        return self._safely(action.event_id, lang, lambda: self._answer_click(action, lang))
+
+    def _answer_click(self, action: CardAction, lang: Lang) -> dict[str, Any]:
         context = self._context(action.chat_id, "", action.operator_open_id)
         try:
             query = actions.decode(action.value, context.directory, context.now)
         except actions.BadAction as exc:
             log.warning("event %s: rejected button value: %s", action.event_id, exc)
-            lang = "zh" if isinstance(action.value, dict) and action.value.get("lang") == "zh" else "en"
             return render(Reply("expired", {}, lang))
-        return self._card(query, context)
+        return render(answer(query, context))
 
     def on_bot_added(self, event: BotAdded) -> None:
         """Introduce the bot to a group it just joined."""
@@ -88,13 +95,18 @@ class Conversation:
             log.info("event %s: chat %s gone before the greeting", event.event_id, event.chat_id)
 
     def _card(self, query: Query, context: AnswerContext) -> dict[str, Any]:
+        return self._safely("", query.lang, lambda: render(answer(query, context)))
+
+    def _safely(self, ref: str, lang: Lang, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Build a card; Feishu failures and our own bugs become an honest error card."""
         try:
-            return render(answer(query, context))
-        except FeishuError:
-            raise
+            return build()
+        except FeishuError as exc:  # e.g. the room directory could not be loaded
+            log.warning("event %s: Feishu error %s %s log_id=%s", ref, exc.code, exc.msg, exc.log_id)
+            return render(errors.feishu_error_reply(exc, lang))
         except Exception:
-            log.exception("answering %s failed", type(query).__name__)
-            return render(Reply("error", {"kind": "internal", "log_id": ""}, query.lang))
+            log.exception("event %s: answering failed", ref)
+            return render(errors.unexpected_error_reply(lang, ref))
 
     def _addressed_to_bot(self, message: IncomingMessage) -> bool:
         if message.chat_type == "p2p":
@@ -111,3 +123,7 @@ class Conversation:
             chat_type=chat_type or "group",  # a click does not say; assume the stricter case
             user_open_id=user_open_id, store=services.store,
         )
+
+
+def _lang_of(text: str) -> Lang:
+    return "zh" if CJK.search(text) else "en"

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from bot import create_app
 from bot.cardtext import CardText, card_to_text

@@ -1,8 +1,9 @@
 """`roombot doctor`: check the config and each Feishu permission roombot needs, one line each."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable, TextIO
+from typing import TextIO
 
 from bot import build_services
 from bot.config import Settings

@@ -1,9 +1,10 @@
 """The long-lived pieces roombot runs on, built once at start and passed explicitly."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 

@@ -6,8 +6,8 @@ import threading
 from typing import Any
 
 import waitress
-from waitress import wasyncore
 from flask import Flask
+from waitress import wasyncore
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ class BackgroundServer:
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self._server.run, name="roombot-http", daemon=True)
 
-    def start(self) -> "BackgroundServer":
+    def start(self) -> BackgroundServer:
         self._thread.start()
         return self
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, Callable
+from typing import Any
 
 from bot.inbound import CardAction, Inbound, from_payload, kind_of, to_payload
 
@@ -60,7 +61,7 @@ class Worker:
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait)
 
-    def _run(self, item: Inbound, late: "_LateFlag | None" = None) -> dict[str, Any] | None:
+    def _run(self, item: Inbound, late: _LateFlag | None = None) -> dict[str, Any] | None:
         key = item.dedupe_key
         if not self._store.claim_pending(key):
             return None  # another worker or instance has it

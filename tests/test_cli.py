@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from bot.cli import main
+from bot.cli import _embedded, main
 from bot.demo import run_demo
-from bot.cli import _embedded
 
 
 def test_parse_prints_the_query(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import lark_oapi as lark
 from lark_oapi.core.model import RawRequest
 from lark_oapi.event.callback.model.p2_card_action_trigger import (
-    P2CardActionTrigger, P2CardActionTriggerResponse,
+    P2CardActionTrigger,
+    P2CardActionTriggerResponse,
 )
 
 from bot.inbound import BotAdded, BotRemoved, CardAction, Inbound, IncomingMessage, strip_mentions

@@ -1,8 +1,9 @@
 """Fixtures for end-to-end tests: a running bot wired to a sandbox tenant."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

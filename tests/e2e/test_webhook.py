@@ -135,7 +135,7 @@ def test_card_button_round_trip_returns_an_updated_card(bot: RunningBot) -> None
     record = bot.ask("is Oslo free at 3pm")
     buttons = card_to_text(record.content).buttons
     assert buttons
-    label, value = buttons[0]
+    _label, value = buttons[0]
     push = bot.pusher.card_action(value, message_id=record.message_id, chat_id=record.chat_id)
     assert push.status == 200
     card = push.json["card"]["data"]
