@@ -2,28 +2,14 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.cardtext import card_to_text
-from bot.sandbox import crypto
-from tests.e2e.harness import RunningBot, start_bot
+from tests.e2e.harness import CJK, RunningBot, push_event, signed, start_bot
 
 TZ = ZoneInfo("Asia/Shanghai")
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def signed(bot: RunningBot, body: bytes, timestamp: str | None = None,
-           signature: str | None = None) -> dict[str, str]:
-    """Headers exactly as Feishu signs them (or with a forged signature)."""
-    timestamp = timestamp or str(int(time.time()))
-    nonce = "n0nce"
-    return {"Content-Type": "application/json;charset=utf-8",
-            "X-Lark-Request-Timestamp": timestamp, "X-Lark-Request-Nonce": nonce,
-            "X-Lark-Signature": signature or crypto.signature(
-                timestamp, nonce, bot.settings.feishu.encrypt_key, body)}
 
 
 def text_of(record) -> str:
@@ -205,14 +191,6 @@ def test_an_accepted_event_survives_a_restart(sandbox, tmp_path) -> None:
         assert second.runtime.services.store.pending_events() == []
     finally:
         second.server.stop()
-
-
-def push_event(bot: RunningBot, event_type: str, event: dict) -> object:
-    """Encrypt, sign and post any v2 event, as Feishu would."""
-    envelope = bot.pusher.envelope(event_type, event, None)
-    body = json.dumps({"encrypt": crypto.encrypt(json.dumps(envelope, ensure_ascii=False),
-                                                 bot.settings.feishu.encrypt_key)}).encode()
-    return bot.pusher.post(body, signed(bot, body))
 
 
 def test_event_types_roombot_does_not_handle_are_acknowledged(bot: RunningBot) -> None:
