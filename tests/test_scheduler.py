@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import DigestSettings, FeishuSettings, Settings
+from bot import build_services
+from bot.config import DigestSettings, FeishuSettings, Settings, StorageSettings
 from bot.scheduler import LEASE_NAME, DigestScheduler
 from bot.store import Store
 
@@ -101,16 +102,22 @@ def test_only_the_lease_holder_has_digest_jobs_and_another_takes_over(store: Sto
         second.shutdown()
 
 
-def test_the_job_runs_digests_for_its_time_only(store: Store, scheduler: DigestScheduler,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    ran: list[str | None] = []
-    monkeypatch.setattr("bot.scheduler.run_digests", lambda services, at=None: ran.append(at) or "ok")
-    store.add_subscription("oc_1", at="09:30")
+def test_the_job_posts_digests_for_its_time_only(sandbox, tmp_path: Path) -> None:
+    """The 09:30 job really runs the digest: the sandbox receives it for the 09:30 chat only."""
+    settings = Settings(sandbox.feishu_settings(),
+                        storage=StorageSettings(f"sqlite:///{tmp_path / 'job.db'}"))
+    real = build_services(settings)
+    real.store.add_subscription("oc_at_0930", at="09:30")
+    real.store.add_subscription("oc_at_1805", at="18:05")
+    scheduler = DigestScheduler(real, holder="a")
     scheduler.start(paused=True)
-    job = scheduler.digest_jobs()["09:30"]
-    job.func(*job.args)
-    assert ran == ["09:30"]
-    store.release_lease(LEASE_NAME, "a")
-    assert store.acquire_lease(LEASE_NAME, "intruder", 90)
-    job.func(*job.args)  # no longer the leader: does nothing
-    assert ran == ["09:30"]
+    try:
+        job = scheduler.digest_jobs()["09:30"]
+        job.func(*job.args)
+        assert [record.chat_id for record in sandbox.sent] == ["oc_at_0930"]
+        real.store.release_lease(LEASE_NAME, "a")
+        assert real.store.acquire_lease(LEASE_NAME, "intruder", 90)
+        scheduler.digest_jobs()["18:05"].func("18:05")  # no longer the leader: does nothing
+        assert [record.chat_id for record in sandbox.sent] == ["oc_at_0930"]
+    finally:
+        scheduler.shutdown()
