@@ -136,11 +136,11 @@ def ack_latency(sandbox: Sandbox, pusher, rate: int, seconds: float) -> None:
           f"(backlog drained {time.monotonic() - waited:.1f} s after the last ack)")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=5)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     sandbox = Sandbox.start(seed=7, rooms=120)
     with tempfile.TemporaryDirectory() as tmp:
         process, url = start_bot(sandbox, Path(tmp))

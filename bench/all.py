@@ -1,0 +1,15 @@
+"""Run every benchmark: `make bench`."""
+from __future__ import annotations
+
+from bench import digest, webhook
+
+
+def main() -> None:
+    print("# roombot benchmarks\n\n# Webhook and answers")
+    webhook.main([])
+    print("\n# Daily digest, 2,000-room tenant")
+    digest.main([])
+
+
+if __name__ == "__main__":
+    main()
