@@ -13,6 +13,9 @@ from bot.inbound import CardAction, Inbound, from_payload, kind_of, to_payload
 log = logging.getLogger(__name__)
 
 CARD_SYNC_SECONDS = 2.2  # Feishu waits 3 s for a card callback; the rest is network margin
+WORKING_TOAST = {"toast": {"type": "info", "content": "Asking Feishu, the card will update shortly",
+                           "i18n": {"zh_cn": "正在查询飞书，卡片稍后更新",
+                                    "en_us": "Asking Feishu, the card will update shortly"}}}
 
 
 class Worker:
@@ -43,8 +46,7 @@ class Worker:
             card = future.result(timeout=CARD_SYNC_SECONDS)
         except FutureTimeout:
             if late.set_late():
-                return {"toast": {"type": "info", "content": "…",
-                                  "i18n": {"zh_cn": "正在查询飞书，稍后更新卡片", "en_us": "Asking Feishu, the card will update shortly"}}}
+                return WORKING_TOAST
             card = future.result()
         return {"card": {"type": "raw", "data": card}} if card else {}
 

@@ -206,3 +206,19 @@ def test_messages_from_other_bots_are_ignored(bot: RunningBot) -> None:
     assert push_event(bot, "im.message.receive_v1", event).status == 200
     bot.settle()
     assert bot.sandbox.sent == []
+
+
+def test_a_slow_click_gets_a_toast_then_the_card_is_patched(bot: RunningBot) -> None:
+    record = bot.ask("is Oslo free at 3pm")
+    _label, value = card_to_text(record.content).buttons[0]
+    bot.sandbox.faults.latency = 2.5  # Feishu slower than the 3 s a callback may take
+    try:
+        push = bot.pusher.card_action(value, message_id=record.message_id, chat_id=record.chat_id)
+        assert push.status == 200 and "toast" in push.json and not push.error
+        deadline = time.monotonic() + 20
+        while not bot.sandbox.sent[0].patches and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert bot.sandbox.sent[0].patches, "the updated card was never patched in"
+        assert bot.sandbox.sent[0].patches[-1]["schema"] == "2.0"
+    finally:
+        bot.sandbox.faults.latency = 0.0
