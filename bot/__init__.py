@@ -41,8 +41,12 @@ def build_services(settings: Settings, clock: Callable[[], datetime] | None = No
     return Services(settings, gateway, directory, Store.open(settings.storage.url), clock)
 
 
-def create_app(settings: Settings, services: Services | None = None) -> Flask:
-    """The Flask app: webhook and health check. Starts no threads and calls no Feishu API."""
+def create_app(settings: Settings, services: Services | None = None,
+               answer_inline: bool = True) -> Flask:
+    """The Flask app: webhook and health check. Starts no threads and calls no Feishu API.
+
+    With `answer_inline=False` messages are only recorded; worker processes answer them.
+    """
     from bot.conversation import Conversation
     from bot.feishu.events import build_dispatcher
     from bot.webhook import webhook_blueprint
@@ -51,7 +55,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     services = services or build_services(settings)
     conversation = Conversation(services)
     worker = Worker(services.store, conversation.handle, services.gateway.patch_card,
-                    threads=settings.bot.workers)
+                    threads=settings.bot.workers, inline=answer_inline)
     dispatcher = build_dispatcher(settings.feishu.encrypt_key, settings.feishu.verification_token,
                                   worker.accept, worker.card_action)
     app = Flask("roombot")

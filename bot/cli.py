@@ -102,11 +102,9 @@ def _settings_or_embedded(path: str | None) -> Iterator[Settings]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the webhook under waitress with the worker recovery loop and the digest scheduler."""
-    from bot import create_app
     from bot.runner import run_forever
 
-    settings = _settings(args.config)
-    run_forever(create_app(settings), settings)
+    run_forever(_settings(args.config))
     return 0
 
 
@@ -167,3 +165,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from bot.doctor import run_doctor
 
     return run_doctor(_settings(args.config), out=sys.stdout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -51,6 +51,7 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     threads: int = 8
+    worker_processes: int = 2  # processes answering messages, apart from the one acking webhooks
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"privacy.reserver_names must be one of {PRIVACY_NAMES}")
     if not 5 <= settings.bot.slot_minutes <= 240:
         raise ConfigError("bot.slot_minutes must be between 5 and 240")
+    if not 0 <= settings.server.worker_processes <= 64:
+        raise ConfigError("server.worker_processes must be between 0 and 64")
     if not 1 <= settings.server.port <= 65535:
         raise ConfigError("server.port must be between 1 and 65535")
     parse_clock(settings.digest.time, "digest.time")

@@ -1,44 +1,94 @@
-"""`roombot serve`: the web server plus the loops that only a long-running process has."""
+"""`roombot serve`: the web server, the answer worker processes and the digest scheduler."""
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import signal
 import threading
 
-from flask import Flask
-
-from bot import Runtime
+from bot import Runtime, build_services, create_app
 from bot.config import Settings
 from bot.serving import serve_forever
 
 log = logging.getLogger(__name__)
 
+POLL_SECONDS = 0.05  # how often a worker process looks for newly accepted events
+CLICK_GRACE_SECONDS = 10.0  # fresh card clicks are the web process's to answer within 3 s
 RECOVERY_INTERVAL_SECONDS = 60.0
 STALE_EVENT_SECONDS = 30.0  # an accepted event unfinished this long was lost by a crashed worker
 
 
-def run_forever(app: Flask, settings: Settings) -> None:
-    """Recover unfinished events, start the digest scheduler, then serve until interrupted."""
+def run_forever(settings: Settings) -> None:
+    """Serve the webhook; answer in worker processes (or in-process when there are none)."""
+    processes = settings.server.worker_processes
+    app = create_app(settings, answer_inline=processes == 0)
     runtime: Runtime = app.extensions["roombot"]
-    runtime.worker.recover()
     stop = threading.Event()
-    threading.Thread(target=_recovery_loop, args=(runtime, stop), name="roombot-recovery",
-                     daemon=True).start()
-    scheduler = _start_scheduler(runtime)
+    # waitress stops on SystemExit, so `finally` below also runs on SIGTERM and ends the children.
+    signal.signal(signal.SIGTERM, _exit)
+    children = [_spawn(settings, n) for n in range(processes)]
+    scheduler = None
+    if not children:  # this process answers, recovers and schedules by itself
+        runtime.worker.recover()
+        _thread(_poll_loop, runtime, stop, RECOVERY_INTERVAL_SECONDS, STALE_EVENT_SECONDS)
+        scheduler = _start_scheduler(runtime)
     try:
         serve_forever(app, settings.server.host, settings.server.port, settings.server.threads)
     finally:
         stop.set()
         if scheduler is not None:
             scheduler.shutdown()
+        for child in children:
+            child.terminate()
+            child.join(10)
         runtime.worker.shutdown(wait=False)
 
 
-def _recovery_loop(runtime: Runtime, stop: threading.Event) -> None:
-    while not stop.wait(RECOVERY_INTERVAL_SECONDS):
-        try:
-            runtime.worker.recover(older_than_seconds=STALE_EVENT_SECONDS)
-        except Exception:
-            log.exception("event recovery sweep failed")
+def answer_worker(settings: Settings, number: int) -> None:
+    """A worker process: answer every accepted event from the store, and run the scheduler."""
+    logging.basicConfig(level=os.environ.get("ROOMBOT_LOG_LEVEL", "INFO"),
+                        format=f"%(asctime)s %(levelname)s worker-{number} %(name)s: %(message)s")
+    app = create_app(settings, build_services(settings))  # its own store connection and gateway
+    runtime: Runtime = app.extensions["roombot"]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
+    parent = os.getppid()
+    scheduler = _start_scheduler(runtime)  # one leader across all processes (a store lease)
+    try:
+        while not stop.wait(POLL_SECONDS) and os.getppid() == parent:  # die with the web process
+            _recover(runtime, 0.0, CLICK_GRACE_SECONDS)
+    finally:
+        scheduler.shutdown()
+        runtime.worker.shutdown(wait=True)
+
+
+def _exit(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _spawn(settings: Settings, number: int) -> multiprocessing.process.BaseProcess:
+    context = multiprocessing.get_context("spawn")
+    process = context.Process(target=answer_worker, args=(settings, number),
+                              name=f"roombot-worker-{number}", daemon=True)
+    process.start()
+    return process
+
+
+def _poll_loop(runtime: Runtime, stop: threading.Event, interval: float, older_than: float) -> None:
+    while not stop.wait(interval):
+        _recover(runtime, older_than, 0.0)
+
+
+def _recover(runtime: Runtime, older_than: float, clicks_older_than: float) -> None:
+    try:
+        runtime.worker.recover(older_than_seconds=older_than, clicks_older_than=clicks_older_than)
+    except Exception:
+        log.exception("polling for accepted events failed")
+
+
+def _thread(target, *args) -> None:  # type: ignore[no-untyped-def]
+    threading.Thread(target=target, args=args, name="roombot-poll", daemon=True).start()
 
 
 def _start_scheduler(runtime: Runtime):  # type: ignore[no-untyped-def]
@@ -47,3 +97,4 @@ def _start_scheduler(runtime: Runtime):  # type: ignore[no-untyped-def]
     scheduler = DigestScheduler(runtime.services)
     scheduler.start()
     return scheduler
+

@@ -67,7 +67,7 @@ _SQL = {
     "claim_pending": "UPDATE events SET lease_until = ? WHERE key = ? AND status = 'pending' "
                      "AND (lease_until IS NULL OR lease_until < ?)",
     "mark_done": "UPDATE events SET status = 'done', done_at = ?, lease_until = NULL WHERE key = ?",
-    "mark_failed": "UPDATE events SET attempts = attempts + 1, last_error = ?, lease_until = NULL, "
+    "mark_failed": "UPDATE events SET attempts = attempts + 1, last_error = ?, lease_until = ?, "
                    "status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE status END "
                    "WHERE key = ? AND status = 'pending'",
     "prune_events": "DELETE FROM events WHERE status <> 'pending' AND received_at < ?",
@@ -437,9 +437,11 @@ class Store:
         """The event was handled; it is no longer pending."""
         self._write("mark_done", (self._clock(), key))
 
-    def mark_failed(self, key: str, error: str) -> None:
-        """Count a failed attempt and free the lease; after `max_attempts` the event is given up."""
-        self._write("mark_failed", (error[:2000], self.max_attempts, key))
+    def mark_failed(self, key: str, error: str, retry_after_seconds: float = 0.0) -> None:
+        """Count a failed attempt; retry no sooner than `retry_after_seconds`; after `max_attempts`
+        the event is given up."""
+        retry_at = self._clock() + retry_after_seconds if retry_after_seconds > 0 else None
+        self._write("mark_failed", (error[:2000], retry_at, self.max_attempts, key))
 
     def prune_events(self, older_than_seconds: float = 7 * 86400) -> int:
         """Forget finished events older than this (Feishu re-delivers for ~6 h at most)."""

@@ -251,3 +251,12 @@ def test_an_old_schema_is_upgraded_in_order(store_url: str, monkeypatch: pytest.
         assert new.schema_version() == len(MIGRATIONS)
         assert [s.chat_id for s in new.subscriptions()] == ["oc_1"]
         new.put_fact("no_shows", DAY, [])
+
+
+def test_a_failed_event_waits_before_its_retry(store: Store, clock: Clock) -> None:
+    store.accept_event("ev1", "message", {})
+    assert store.claim_pending("ev1")
+    store.mark_failed("ev1", "Feishu down", retry_after_seconds=15)
+    assert store.pending_events() == []
+    clock.now += 16
+    assert [event.key for event in store.pending_events()] == ["ev1"]
