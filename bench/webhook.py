@@ -26,6 +26,10 @@ import requests
 
 from bot.sandbox import Sandbox, crypto
 
+# The load is "is it free" questions: free/busy has no documented quota, while the reservation
+# list is capped by Feishu at 100 calls/min per tenant (the gateway's limiter keeps to it), so
+# 1,000 "who booked" questions would take ten minutes to answer whatever roombot did.
+LOAD_QUESTION = "is Oslo free now"
 QUESTIONS = [
     ("who booked (room, today)", "who booked Mercury today"),
     ("who booked (room, yesterday)", "昨天青城山谁用了"),
@@ -117,7 +121,7 @@ def signed_bodies(sandbox: Sandbox, pusher, total: int) -> list[tuple[bytes, dic
         event = {"sender": {"sender_id": {"open_id": user.open_id}, "sender_type": "user"},
                  "message": {"message_id": message_id, "chat_id": chat_id, "chat_type": "p2p",
                              "message_type": "text", "create_time": "0",
-                             "content": json.dumps({"text": "who booked Oslo today"})}}
+                             "content": json.dumps({"text": LOAD_QUESTION})}}
         plaintext = json.dumps(pusher.envelope("im.message.receive_v1", event, None))
         body = json.dumps({"encrypt": crypto.encrypt(plaintext, sandbox.encrypt_key)}).encode()
         timestamp, nonce = str(int(time.time())), f"n{i}"
@@ -177,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--ack-only", action="store_true", help="only the ack latency under load")
     args = parser.parse_args(argv)
     sandbox = Sandbox.start(seed=7, rooms=120)
     with tempfile.TemporaryDirectory() as tmp:
@@ -184,8 +189,9 @@ def main(argv: list[str] | None = None) -> None:
         try:
             pusher = sandbox.pusher(url)
             answer(sandbox, pusher, "help")  # warm the directory and the token
-            calls_per_answer(sandbox, pusher)
-            answer_latency(sandbox, pusher, 0.1)
+            if not args.ack_only:
+                calls_per_answer(sandbox, pusher)
+                answer_latency(sandbox, pusher, 0.1)
             ack_latency(sandbox, pusher, url, args.rate, args.seconds)
         finally:
             process.terminate()

@@ -14,6 +14,7 @@ from bot.serving import serve_forever
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05  # how often a worker process looks for newly accepted events
+WORKER_NICENESS = 5  # answers are background work: the acks Feishu waits for get the CPU first
 CLICK_GRACE_SECONDS = 10.0  # fresh card clicks are the web process's to answer within 3 s
 RECOVERY_INTERVAL_SECONDS = 60.0
 STALE_EVENT_SECONDS = 30.0  # an accepted event unfinished this long was lost by a crashed worker
@@ -47,6 +48,7 @@ def run_forever(settings: Settings) -> None:
 
 def answer_worker(settings: Settings, number: int) -> None:
     """A worker process: answer every accepted event from the store, and run the scheduler."""
+    os.nice(WORKER_NICENESS)
     logging.basicConfig(level=os.environ.get("ROOMBOT_LOG_LEVEL", "INFO"),
                         format=f"%(asctime)s %(levelname)s worker-{number} %(name)s: %(message)s")
     app = create_app(settings, build_services(settings))  # its own store connection and gateway

@@ -7,8 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -56,7 +57,7 @@ url = "sqlite:///{tmp_path / 'serve.db'}"
 
 
 def test_serve_acks_in_the_web_process_and_answers_in_a_worker_process(sandbox: Any, served) -> None:
-    url, process = served
+    url, _process = served
     pusher = sandbox.pusher(f"{url}/webhook/event")
     push = pusher.message("who booked Mercury today")
     assert push.status == 200
