@@ -15,6 +15,7 @@ demo: $(BIN)/roombot
 
 test: $(BIN)/roombot
 	sh scripts/ensure_postgres.sh
+	$(BIN)/ruff check bot tests bench
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/roombot
