@@ -11,10 +11,11 @@ from bot import actions
 from bot.answer import errors
 from bot.answer.context import AnswerContext
 from bot.answer.dispatch import answer
+from bot.answer.report import LIST_DAYS, report_days
 from bot.cards import render
 from bot.feishu.errors import ChatUnreachable, FeishuError
 from bot.inbound import BotAdded, BotRemoved, CardAction, Inbound, IncomingMessage
-from bot.queries import Help, Lang, Query, Reply
+from bot.queries import Help, Lang, Query, Reply, Report
 from bot.services import Services
 from bot.understand import parse
 
@@ -50,13 +51,20 @@ class Conversation:
         """Answer a chat message addressed to the bot."""
         if message.sender_type != "user" or not self._addressed_to_bot(message):
             return
-        card = self._safely(message.event_id, _lang_of(message.text), lambda: self._answer(message))
-        self.services.gateway.reply_card(message.message_id, card, uuid=send_uuid(message.dedupe_key))
+        progress = _Progress(self.services.gateway, message)
+        card = self._safely(message.event_id, _lang_of(message.text),
+                            lambda: self._answer(message, progress))
+        progress.deliver(card)
 
-    def _answer(self, message: IncomingMessage) -> dict[str, Any]:
+    def _answer(self, message: IncomingMessage, progress: _Progress | None = None) -> dict[str, Any]:
         context = self._context(message.chat_id, message.chat_type, message.sender_open_id)
         query = self.understand(message, context)
         log.info("event %s: %s", message.event_id, type(query).__name__)
+        if progress is not None and isinstance(query, Report):
+            days = len(report_days(query.window, context.now))
+            if days > LIST_DAYS:  # Feishu's export: minutes at worst
+                progress.start(render(Reply("working", {"days": days, "place": query.place.label},
+                                            query.lang)))
         return render(answer(query, context))
 
     def card_for_text(self, text: str) -> dict[str, Any]:
@@ -123,6 +131,26 @@ class Conversation:
             chat_type=chat_type or "group",  # a click does not say; assume the stricter case
             user_open_id=user_open_id, store=services.store,
         )
+
+
+class _Progress:
+    """The reply to one message: sent once, or a 'working on it' card first and the answer patched in."""
+
+    def __init__(self, gateway: Any, message: IncomingMessage) -> None:
+        self._gateway, self._message = gateway, message
+        self._placeholder = ""
+
+    def start(self, card: dict[str, Any]) -> None:
+        sent = self._gateway.reply_card(self._message.message_id, card,
+                                        uuid=send_uuid(self._message.dedupe_key))
+        self._placeholder = sent.message_id
+
+    def deliver(self, card: dict[str, Any]) -> None:
+        if self._placeholder:
+            self._gateway.patch_card(self._placeholder, card)
+        else:
+            self._gateway.reply_card(self._message.message_id, card,
+                                     uuid=send_uuid(self._message.dedupe_key))
 
 
 def _lang_of(text: str) -> Lang:

@@ -222,3 +222,14 @@ def test_a_slow_click_gets_a_toast_then_the_card_is_patched(bot: RunningBot) -> 
         assert bot.sandbox.sent[0].patches[-1]["schema"] == "2.0"
     finally:
         bot.sandbox.faults.latency = 0.0
+
+
+def test_a_long_report_shows_progress_then_the_answer(bot: RunningBot) -> None:
+    record = bot.ask("early releases last week")
+    assert "Working on it" in title_of(record)
+    deadline = time.monotonic() + 30
+    while not bot.sandbox.sent[0].patches and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [report] = bot.sandbox.sent[0].patches
+    assert "Working" not in report["header"]["title"]["content"]
+    assert len(bot.sandbox.sent) == 1  # one message, updated in place
