@@ -56,6 +56,7 @@ def answer_worker(settings: Settings, number: int) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
     parent = os.getppid()
+    _warm_directory(runtime)
     scheduler = _start_scheduler(runtime)  # one leader across all processes (a store lease)
     try:
         while not stop.wait(POLL_SECONDS) and os.getppid() == parent:  # die with the web process
@@ -63,6 +64,14 @@ def answer_worker(settings: Settings, number: int) -> None:
     finally:
         scheduler.shutdown()
         runtime.worker.shutdown(wait=True)
+
+
+def _warm_directory(runtime: Runtime) -> None:
+    """Load the room directory before the first question, so no one waits for it."""
+    try:
+        runtime.services.directory.get()
+    except Exception:  # Feishu down at start: the first question will try again
+        log.exception("could not load the room directory at start")
 
 
 def _exit(_signal: int, _frame: object) -> None:
