@@ -1,15 +1,30 @@
-"""Every card template renders valid card JSON 2.0 within Feishu's limits, in both languages."""
+"""Every card template renders valid card JSON 2.0 within Feishu's limits, in both languages.
+
+Answer cards come from the real answer functions, through the real gateway, against the sandbox
+tenant frozen at NOW: each test finds the situation it needs (a room with a no-show and an early
+release today, a busy room with a named holder, the 45-room building ...) in the sandbox's ground
+truth and checks the card against it. Extremes the generated tenant never shows (200 bookings with
+long names and topics) are hand-built data in the answer's shape; a test checks that shape against
+the real answer's.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bot import actions
-from bot.answer import dispatch, errors
+from bot.answer import dispatch, errors, followups, windows
+from bot.answer.bookings import ledger_row, sort_rows
+from bot.answer.context import AnswerContext
+from bot.answer.who_booked import MAX_ROWS, paginate
 from bot.cards import MAX_CARD_BYTES, card_bytes, render
+from bot.config import PrivacySettings, Settings
+from bot.directory import Directory
 from bot.feishu.errors import (
     FeishuError,
     FeishuUnavailable,
@@ -18,6 +33,8 @@ from bot.feishu.errors import (
     PermissionMissing,
     RateLimited,
 )
+from bot.feishu.gateway import API_FREEBUSY, API_RESERVATIONS, FeishuGateway
+from bot.feishu.models import BusyInterval, Reservation, Room
 from bot.queries import (
     BadTime,
     ChooseRoom,
@@ -31,30 +48,89 @@ from bot.queries import (
     WhoBooked,
     Window,
 )
-from tests.answer.fakes import (
-    NOW,
-    CannedGateway,
-    busy,
-    context,
-    directory,
-    level_place,
-    reservation,
-    room,
-)
+from bot.sandbox import Sandbox
+from tests.answer.conftest import NOW, ROOMS, api_calls, fixed_clock, make_gateway
 
 LANGS: tuple[Lang, ...] = ("zh", "en")
-DIR = directory()
-MERCURY = room(DIR, "omm_mercury")
-OSLO = room(DIR, "omm_oslo")
-FLOOR_9 = level_place(DIR, "lvl_9f")
-FLOOR_4 = level_place(DIR, "lvl_4f")
-TODAY = Window(NOW.replace(hour=0, minute=0), NOW.replace(hour=0, minute=0) + timedelta(days=1), True, "today")
+HALF_HOUR = timedelta(minutes=30)
+TODAY = windows.whole_day(NOW, "today")
 SLOT = Window(NOW.replace(hour=14, minute=0), NOW.replace(hour=14, minute=30))
+# Feishu's documented strings for a room given back before the end, and for a no-show.
+EARLY_RELEASES = ("已释放（手动释放）", "已释放（传感器自动释放）")
+NO_SHOW = "超时未签到"
+RoomDay = tuple[Room, list[Reservation]]
 
 
-def place(room: Any) -> Place:
-    return DIR.room_place(room)
+# ------------------------------------------------------------------------------------ the tenant
 
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    """The sandbox tenant (73 rooms: building A座 has 45), frozen at NOW."""
+    sandbox = Sandbox.start(seed=7, rooms=ROOMS, clock=fixed_clock)
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture(scope="module")
+def directory(sb: Sandbox) -> Directory:
+    """The tenant's directory, loaded once through the real gateway."""
+    return Directory.load(make_gateway(sb), "0")
+
+
+@dataclass
+class Asker:
+    """Asks questions of the real answer functions over a fresh real gateway."""
+
+    sb: Sandbox
+    directory: Directory
+    gateway: FeishuGateway
+
+    def reply(self, query: Any, *, chat_type: str = "p2p", show_topics: bool = False,
+              names: str = "all") -> Reply:
+        settings = Settings(self.sb.feishu_settings(),
+                            privacy=PrivacySettings(reserver_names=names, show_topics=show_topics))
+        ctx = AnswerContext(gateway=self.gateway, directory=self.directory, settings=settings,
+                            now=NOW, chat_type=chat_type)
+        reply = dispatch.answer(query, ctx)
+        assert reply.card != "error", reply.data
+        return reply
+
+    def __call__(self, query: Any, **kw: Any) -> dict[str, Any]:
+        """Answer through dispatch and check the card."""
+        return check(self.reply(query, **kw), self.directory)
+
+
+@pytest.fixture
+def ask(sb: Sandbox, directory: Directory) -> Asker:
+    return Asker(sb, directory, make_gateway(sb))
+
+
+def named_room(directory: Directory, name: str) -> Room:
+    found = directory.room_by_name(name)
+    assert found is not None, name
+    return found
+
+
+def floor(directory: Directory, building: str, name: str) -> Place:
+    """A floor of a building, as a Place."""
+    for level in directory.levels:
+        parent = directory.level(level.parent_id)
+        if level.name == name and parent is not None and parent.name == building:
+            return directory.level_place(level)
+    raise AssertionError(f"no floor {building} · {name}")
+
+
+def building(directory: Directory, name: str) -> Place:
+    level = next((lv for lv in directory.levels if lv.name == name), None)
+    assert level is not None, name
+    return directory.level_place(level)
+
+
+def place(directory: Directory, room: Room) -> Place:
+    return directory.room_place(room)
+
+
+# ------------------------------------------------------------------------------------ card checks
 
 def buttons(card: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every button in a card, however deep."""
@@ -69,166 +145,337 @@ def buttons(card: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def texts(card: dict[str, Any]) -> str:
     """All visible text of a card, for wording checks."""
-    import json
     return json.dumps(card, ensure_ascii=False)
 
 
-def check(reply: Reply) -> dict[str, Any]:
+def table(card: dict[str, Any]) -> dict[str, Any]:
+    """The card's (first) table."""
+    return next(e for e in card["body"]["elements"] if e["tag"] == "table")
+
+
+def check(reply: Reply, directory: Directory) -> dict[str, Any]:
     """Render, validate (render does), check size, and check every button decodes to a query."""
     card = render(reply)
     assert card_bytes(card) <= MAX_CARD_BYTES
     for button in buttons(card):
         value = button["behaviors"][0]["value"]
-        actions.decode(value, DIR, NOW)
+        actions.decode(value, directory, NOW)
     return card
 
 
-def ask(query: Any, gateway: CannedGateway | None = None, **kw: Any) -> dict[str, Any]:
-    """Answer through dispatch with the canned gateway, and check the card."""
-    return check(dispatch.answer(query, context(gateway or CannedGateway(), **kw)))
+def span(start: datetime, end: datetime) -> str:
+    """A time range as the cards print it (an end at the next midnight is 24:00)."""
+    stop = "24:00" if end.time() == datetime.min.time() and end.date() != start.date() else f"{end:%H:%M}"
+    return f"{start:%H:%M}–{stop}"
+
+
+# ------------------------------------------------------------------------------------ ground truth
+
+def room_day(sb: Sandbox, room: Room, day: date) -> list[Reservation]:
+    """A room's reservations on a day, as the list API shows them at NOW."""
+    return [r for r in sb.tenant.reservations_on(day) if r.room_id == room.room_id]
+
+
+def blocks(busy: Sequence[BusyInterval]) -> list[tuple[datetime, datetime, list[BusyInterval]]]:
+    """Busy intervals joined into unbroken stretches: (start, end, the intervals in it)."""
+    found: list[tuple[datetime, datetime, list[BusyInterval]]] = []
+    for b in sorted(busy, key=lambda b: (b.start, b.end)):
+        if found and b.start <= found[-1][1]:
+            start, end, members = found[-1]
+            found[-1] = (start, max(end, b.end), [*members, b])
+        else:
+            found.append((b.start, b.end, [b]))
+    return found
+
+
+def free_of(sb: Sandbox, room: Room, start: datetime, end: datetime) -> bool:
+    return not sb.tenant.busy(room.room_id, start, end)
+
+
+def later_slots() -> Iterator[Window]:
+    """The half hours from the next one after NOW until 20:00."""
+    start = NOW.replace(hour=10, minute=30)
+    while start.hour < 20:
+        yield Window(start, start + HALF_HOUR)
+        start += HALF_HOUR
+
+
+@pytest.fixture(scope="module")
+def eventful_room(sb: Sandbox, directory: Directory) -> RoomDay:
+    """A room whose today so far has an early release and a no-show (one page of bookings)."""
+    today = sb.tenant.reservations_on(NOW.date())
+    for room in directory.rooms:
+        rows = [r for r in today if r.room_id == room.room_id]
+        if (len(rows) <= MAX_ROWS and any(r.release_early in EARLY_RELEASES for r in rows)
+                and any(r.check_in_status == NO_SHOW for r in rows)):
+            return room, rows
+    raise AssertionError("the sandbox has a room with an early release and a no-show today")
 
 
 # ------------------------------------------------------------------------------------ who booked
 
-def day_of_bookings() -> list:
-    start = NOW.replace(hour=8, minute=0)
-    return [
-        reservation(MERCURY, start, 60, who="张三", check_in="已签到"),
-        reservation(MERCURY, start + timedelta(hours=1), 30, who="Li Si", status="已释放（未签到被释放）",
-                    check_in="超时未签到", release_early="已释放（未签到被释放）"),
-        reservation(MERCURY, start + timedelta(hours=2), 60, who="王五", status="已释放（手动释放）",
-                    release_early="已释放（手动释放）", release_time=start + timedelta(hours=2, minutes=20)),
-        reservation(MERCURY, start + timedelta(hours=6), 60, who="赵六", check_in="待签到"),
-        reservation(MERCURY, start + timedelta(hours=7), 30, who="Ann", status="审批中",
-                    check_in="无需签到（即时预定）"),
-    ]
-
-
 @pytest.mark.parametrize("lang", LANGS)
-def test_who_booked_room_today(lang: Lang) -> None:
-    gateway = CannedGateway(booked=day_of_bookings())
-    card = ask(WhoBooked(lang, place(MERCURY), TODAY), gateway)
+def test_who_booked_room_today(lang: Lang, ask: Asker, eventful_room: RoomDay) -> None:
+    room, truth = eventful_room
+    card = ask(WhoBooked(lang, place(ask.directory, room), TODAY))
     text = texts(card)
-    assert "张三" in text and "Li Si" in text and "研发部" in text
-    assert "Weekly sync" not in text  # topics are private by default
-    assert ("提前释放 10:20" if lang == "zh" else "released early 10:20") in text
+    early = next(r for r in truth if r.release_early in EARLY_RELEASES)
+    assert all(r.reserver in text for r in truth) and early.department in text
+    assert "topic" not in [c["name"] for c in table(card)["columns"]]  # topics are private by default
+    assert not any(r.topic in text for r in truth if len(r.topic) > 4)
+    assert early.release_time is not None
+    released = f"{early.release_time:%H:%M}"
+    assert (f"提前释放 {released}" if lang == "zh" else f"released early {released}") in text
     assert ("未签到" if lang == "zh" else "no-show") in text
-    assert gateway.calls.by_path == {"reservations": 1}
+    assert api_calls(ask.gateway) == {API_RESERVATIONS: 1}
 
 
-def test_topics_shown_only_when_configured() -> None:
-    gateway = CannedGateway(booked=day_of_bookings())
-    card = ask(WhoBooked("en", place(MERCURY), TODAY), gateway, show_topics=True)
-    assert "Weekly sync" in texts(card)
+def test_topics_shown_only_when_configured(ask: Asker, eventful_room: RoomDay) -> None:
+    room, truth = eventful_room
+    card = ask(WhoBooked("en", place(ask.directory, room), TODAY), show_topics=True)
+    assert [row["topic"] for row in table(card)["rows"]] == [r.topic for r in truth]
 
 
-def test_names_hidden_when_privacy_says_dm_only_in_a_group() -> None:
-    gateway = CannedGateway(booked=day_of_bookings())
-    card = ask(WhoBooked("en", place(MERCURY), TODAY), gateway, names="dm_only", chat_type="group")
-    text = texts(card)
-    assert "张三" not in text and "(hidden)" in text
+def test_names_hidden_when_privacy_says_dm_only_in_a_group(ask: Asker, eventful_room: RoomDay) -> None:
+    room, truth = eventful_room
+    question = WhoBooked("en", place(ask.directory, room), TODAY)
+    text = texts(ask(question, names="dm_only", chat_type="group"))
+    assert not any(r.reserver in text for r in truth) and "(hidden)" in text
+    assert all(r.reserver in texts(ask(question, names="dm_only", chat_type="p2p")) for r in truth)
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_who_booked_empty(lang: Lang) -> None:
-    card = ask(WhoBooked(lang, place(OSLO), TODAY))
+def test_who_booked_empty(lang: Lang, ask: Asker, sb: Sandbox) -> None:
+    """A room with nothing booked on a day (a weekend day in the sandbox)."""
+    days = [(NOW - timedelta(days=back)).date() for back in range(1, 8)]
+    booked = {day: {r.room_id for r in sb.tenant.reservations_on(day)} for day in days}
+    room, day = next((room, day) for day in days for room in ask.directory.rooms
+                     if room.enabled and room.room_id not in booked[day])
+    card = ask(WhoBooked(lang, place(ask.directory, room), windows.whole_day(
+        datetime.combine(day, NOW.timetz()))))
     assert card["header"]["template"] == "grey"
+    assert api_calls(ask.gateway) == {API_RESERVATIONS: 1}
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_who_booked_spanning_today_and_future_days(lang: Lang) -> None:
-    tomorrow = NOW.replace(hour=9, minute=0) + timedelta(days=1)
-    gateway = CannedGateway(booked=day_of_bookings(),
-                            busy=[busy(MERCURY, tomorrow, who="周七"), busy(MERCURY, tomorrow + timedelta(hours=2), private=True)])
+def test_who_booked_spanning_today_and_future_days(lang: Lang, ask: Asker, sb: Sandbox) -> None:
     window = Window(TODAY.start, TODAY.start + timedelta(days=3))
-    text = texts(ask(WhoBooked(lang, place(MERCURY), window), gateway))
-    assert "周七" in text and ("私密日程" if lang == "zh" else "private event") in text
-    assert gateway.calls.by_path == {"reservations": 1, "freebusy": 1}
+    tomorrow = TODAY.end
+
+    def future(room: Room) -> list[BusyInterval]:
+        return sb.tenant.busy(room.room_id, tomorrow, window.end)
+
+    def fits(room: Room) -> bool:
+        later = future(room)
+        return (len(room_day(sb, room, NOW.date())) + len(later) <= MAX_ROWS
+                and any(not b.organizer_open_id for b in later)
+                and any(b.organizer_name for b in later))
+    room = next(r for r in ask.directory.rooms if r.enabled and fits(r))
+    today_names = {r.reserver for r in room_day(sb, room, NOW.date())}
+    named = [b.organizer_name for b in future(room)
+             if b.organizer_name and b.organizer_name not in today_names]
+    assert named, "some organizer books the room only on later days"
+    text = texts(ask(WhoBooked(lang, place(ask.directory, room), window)))
+    assert all(name in text for name in named)
+    assert ("私密日程" if lang == "zh" else "private event") in text
+    assert api_calls(ask.gateway) == {API_RESERVATIONS: 1, API_FREEBUSY: 1}
+
+
+def hand_built_who_booked(query: WhoBooked, directory: Directory,
+                          booked: list[Reservation]) -> dict[str, Any]:
+    """who_booked data in the shape answer_who_booked gives (checked against it below), for
+    bookings the sandbox never generates; rows go through the real row builder and paginator."""
+    rows = sort_rows([ledger_row(r, show_names=True, show_topics=True) for r in booked])
+    shown, more_from, omitted = paginate(rows, MAX_ROWS)
+    more = [] if more_from is None else [followups.button(
+        "more", WhoBooked(query.lang, query.place, windows.from_(query.window, more_from)),
+        more_from, "primary")]
+    return {
+        "place": {"kind": query.place.kind, "label": query.place.label, "location": "",
+                  "rooms": len(directory.place_rooms(query.place))},
+        "window": windows.describe(query.window),
+        "now": NOW,
+        "multi_day": windows.spans_days(query.window),
+        "multi_room": True,
+        "names_shown": True,
+        "topics_shown": True,
+        "uses_freebusy": False,
+        "rows": shown,
+        "total": len(rows),
+        "omitted": omitted,
+        "more_from": more_from,
+        "buttons": [*more, followups.button("refresh", query)],
+    }
+
+
+def shape(data: Any) -> Any:
+    """The key structure of card data (the first element stands for a list)."""
+    if isinstance(data, dict):
+        return {k: shape(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [shape(data[0])] if data else []
+    return None
+
+
+def long_bookings(rooms: Sequence[Room], start: datetime, n: int) -> list[Reservation]:
+    """`n` bookings spread over the rooms, 20 starting every quarter hour, with long names and topics."""
+    found = []
+    for i in range(n):
+        room, begin = rooms[i % len(rooms)], start + timedelta(minutes=15 * (i // 20))
+        found.append(Reservation(
+            room.room_id, room.name, f"员工{i:03d} Employee", f"ou_{i:06d}", "研发部 Research & Dev",
+            begin, begin + timedelta(minutes=45), timedelta(minutes=45), "预定成功", "已签到",
+            topic="A rather long confidential topic " * 3))
+    return found
+
+
+def test_hand_built_who_booked_data_has_the_answers_shape(ask: Asker) -> None:
+    """Keeps the hand-built data honest: same keys, row keys and button keys as a real answer."""
+    area = building(ask.directory, "A座")
+    question = WhoBooked("en", area, TODAY)
+    real = ask.reply(question, show_topics=True).data
+    built = hand_built_who_booked(question, ask.directory,
+                                  long_bookings(ask.directory.place_rooms(area), NOW, 60))
+    assert real["more_from"] is not None and built["more_from"] is not None
+    assert shape(built) == shape(real)
+    assert built["place"] == real["place"] and built["window"] == real["window"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_two_hundred_bookings_paginate_under_30_kb(lang: Lang) -> None:
-    rooms = DIR.place_rooms(FLOOR_9)
+def test_two_hundred_bookings_paginate_under_30_kb(lang: Lang, directory: Directory) -> None:
+    area = building(directory, "A座")
     start = NOW.replace(hour=7, minute=0)
-    booked = [reservation(rooms[i % len(rooms)], start + timedelta(minutes=15 * (i // 20)), 45,
-                          who=f"员工{i:03d} Employee", topic="A rather long confidential topic " * 3)
-              for i in range(200)]
-    gateway = CannedGateway(booked=booked)
-    card = ask(WhoBooked(lang, FLOOR_9, TODAY), gateway, show_topics=True)
+    booked = long_bookings(directory.place_rooms(area), start, 200)
+    data = hand_built_who_booked(WhoBooked(lang, area, TODAY), directory, booked)
+    card = check(Reply("who_booked", data, lang), directory)
     values = [b["behaviors"][0]["value"] for b in buttons(card) if b["type"] == "primary"]
     more = [v for v in values if v["q"] == "who_booked" and v["start"] != TODAY.start.isoformat()]
     assert len(more) == 1  # "more from HH:MM": the same question from the next page's start
-    later = actions.decode(more[0], DIR, NOW)
+    later = actions.decode(more[0], directory, NOW)
     assert isinstance(later, WhoBooked) and later.window.start > start and later.window.end == TODAY.end
-    assert card_bytes(card) < MAX_CARD_BYTES
+    assert len(table(card)["rows"]) <= MAX_ROWS and card_bytes(card) < MAX_CARD_BYTES
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_busy_building_day_paginates(lang: Lang, ask: Asker, sb: Sandbox) -> None:
+    """The sandbox's own busiest place: every room of building A座 today, topics shown."""
+    area = building(ask.directory, "A座")
+    ids = {r.room_id for r in ask.directory.place_rooms(area)}
+    truth = [r for r in sb.tenant.reservations_on(NOW.date()) if r.room_id in ids]
+    assert len(truth) > 200
+    card = ask(WhoBooked(lang, area, TODAY), show_topics=True)
+    shown = table(card)["rows"]
+    assert 0 < len(shown) <= MAX_ROWS
+    assert (f"共 **{len(truth)}** 个预定" if lang == "zh" else f"**{len(truth)}** bookings") in texts(card)
+    more = [b["behaviors"][0]["value"] for b in buttons(card) if b["type"] == "primary"]
+    later = actions.decode(more[0], ask.directory, NOW)
+    assert isinstance(later, WhoBooked) and later.window.end == TODAY.end
+    assert later.window.start > TODAY.start
 
 
 # ------------------------------------------------------------------------------------ availability
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_is_free_room_free(lang: Lang) -> None:
-    card = ask(IsFree(lang, place(OSLO), SLOT))
+def test_is_free_room_free(lang: Lang, ask: Asker, sb: Sandbox) -> None:
+    room, slot = next((r, s) for s in later_slots() for r in ask.directory.rooms
+                      if r.enabled and free_of(sb, r, s.start, s.end))
+    card = ask(IsFree(lang, place(ask.directory, room), slot))
     assert card["header"]["template"] == "green"
+    assert api_calls(ask.gateway) == {API_FREEBUSY: 1}
+
+
+def busy_then_free(sb: Sandbox, directory: Directory) -> tuple[Room, BusyInterval, datetime]:
+    """A room taken later today by a named organizer, then (without a break) by at least one more
+    booking, then free for at least half an hour: (room, first booking, end of the busy stretch)."""
+    midnight = windows.next_day_start(NOW)
+    for room in directory.rooms:
+        stretches = blocks(sb.tenant.busy(room.room_id, NOW, midnight))
+        for i, (start, end, members) in enumerate(stretches):
+            free_until = stretches[i + 1][0] if i + 1 < len(stretches) else midnight
+            if (start >= NOW and len(members) >= 2 and members[0].organizer_name
+                    and members[0].end - members[0].start >= HALF_HOUR
+                    and free_until - end >= HALF_HOUR):
+                return room, members[0], end
+    raise AssertionError("the sandbox has a room busy for a while later today")
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_is_free_room_busy_names_holder_and_next_slot(lang: Lang) -> None:
-    gateway = CannedGateway(busy=[busy(OSLO, SLOT.start - timedelta(minutes=30), 90, who="张三"),
-                                  busy(OSLO, SLOT.start + timedelta(hours=1), 30, private=True)])
-    text = texts(ask(IsFree(lang, place(OSLO), SLOT), gateway))
-    assert "张三" in text and "**15:30**" in text  # busy without a break until 15:30 ...
-    assert "15:30–16:00" in text  # ... so the next free half hour starts then
+def test_is_free_room_busy_names_holder_and_next_slot(lang: Lang, ask: Asker, sb: Sandbox) -> None:
+    room, first, until = busy_then_free(sb, ask.directory)
+    window = Window(first.start, first.start + HALF_HOUR)
+    text = texts(ask(IsFree(lang, place(ask.directory, room), window)))
+    assert first.organizer_name in text and f"**{until:%H:%M}**" in text  # busy without a break ...
+    assert span(until, until + HALF_HOUR) in text  # ... so the next free half hour starts then
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_is_free_whole_day_lists_free_stretches_and_day_buttons(lang: Lang) -> None:
-    gateway = CannedGateway(busy=[busy(OSLO, NOW.replace(hour=9, minute=0), 60),
-                                  busy(OSLO, NOW.replace(hour=13, minute=0), 90, private=True)])
-    card = ask(IsFree(lang, place(OSLO), TODAY), gateway)
+def test_is_free_whole_day_lists_free_stretches_and_day_buttons(lang: Lang, ask: Asker,
+                                                                sb: Sandbox) -> None:
+    oslo = named_room(ask.directory, "Oslo")
+    stretches = blocks(sb.tenant.busy(oslo.room_id, TODAY.start, TODAY.end))
+    edges = [TODAY.start] + [t for start, end, _ in stretches for t in (start, end)] + [TODAY.end]
+    gaps = [(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True)
+            if b - a >= timedelta(minutes=15)]
+    assert len(gaps) >= 2
+    card = ask(IsFree(lang, place(ask.directory, oslo), TODAY))
     text = texts(card)
-    assert "10:00–13:00" in text and "14:30–24:00" in text
+    assert span(*gaps[0]) in text and span(*gaps[min(len(gaps), 12) - 1]) in text
     keys = [b["behaviors"][0]["value"]["start"][:10] for b in buttons(card)]
-    assert "2024-11-18" in keys and "2024-11-20" in keys  # previous / next day, not "+30 min"
+    day = NOW.date()
+    assert str(day - timedelta(days=1)) in keys and str(day + timedelta(days=1)) in keys
 
 
-def test_is_free_past_window_says_so() -> None:
-    past = Window(NOW.replace(hour=8), NOW.replace(hour=8, minute=30))
-    assert "already passed" in texts(ask(IsFree("en", place(OSLO), past)))
+def test_is_free_past_window_says_so(ask: Asker) -> None:
+    past = Window(NOW.replace(hour=8, minute=0), NOW.replace(hour=8, minute=30))
+    oslo = named_room(ask.directory, "Oslo")
+    assert "already passed" in texts(ask(IsFree("en", place(ask.directory, oslo), past)))
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_is_free_45_room_floor(lang: Lang) -> None:
-    rooms = DIR.place_rooms(FLOOR_9)
-    gateway = CannedGateway(busy=[busy(r, SLOT.start - timedelta(minutes=15), 60 + 15 * (i % 4),
-                                       who=f"组织者{i} Organizer Name", private=i % 7 == 0)
-                                  for i, r in enumerate(rooms) if i % 3])
-    card = ask(IsFree(lang, FLOOR_9, SLOT), gateway)
-    assert gateway.calls.by_path == {"freebusy": 1}  # the canned gateway batches nothing
-    assert ("间有空" if lang == "zh" else "of 45 rooms free") in texts(card)
+def test_is_free_45_room_floor(lang: Lang, ask: Asker, sb: Sandbox) -> None:
+    """45 rooms in one place (building A座 of the sandbox)."""
+    area = building(ask.directory, "A座")
+    rooms = ask.directory.place_rooms(area)
+    assert len(rooms) == 45
+    free = sum(1 for r in rooms if r.enabled and free_of(sb, r, SLOT.start, SLOT.end))
+    assert 0 < free < 45
+    card = ask(IsFree(lang, area, SLOT))
+    assert api_calls(ask.gateway) == {API_FREEBUSY: 3}  # batches of 20
+    assert (f"45 间中 {free} 间有空" if lang == "zh" else f"{free} of 45 rooms free") in texts(card)
 
 
 # ------------------------------------------------------------------------------------ free rooms
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_find_free_best_fit_first(lang: Lang) -> None:
-    jupiter = room(DIR, "omm_jupiter")
-    gateway = CannedGateway(busy=[busy(jupiter, SLOT.start)])
-    card = ask(FindFree(lang, SLOT, 6, FLOOR_4), gateway)
-    rows = next(e for e in card["body"]["elements"] if e["tag"] == "table")["rows"]
-    assert [r["room"] for r in rows] == ["Mercury", "Room 402"]
+def test_find_free_best_fit_first(lang: Lang, ask: Asker, sb: Sandbox) -> None:
+    t2_4f = floor(ask.directory, "T2", "4F")
+    fitting = [r for r in ask.directory.place_rooms(t2_4f) if r.enabled and r.capacity >= 6]
+
+    def free(slot: Window) -> list[Room]:
+        return [r for r in fitting if free_of(sb, r, slot.start, slot.end)]
+    slot = next(s for s in later_slots() if 2 <= len(free(s)) < len(fitting))
+    expected = [r.name for r in sorted(free(slot), key=lambda r: (r.capacity, r.name.casefold()))]
+    card = ask(FindFree(lang, slot, 6, t2_4f))
+    assert [r["room"] for r in table(card)["rows"]] == expected
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_find_free_nothing_offers_alternatives(lang: Lang) -> None:
-    gateway = CannedGateway(busy=[busy(r, SLOT.start) for r in DIR.place_rooms(FLOOR_4)])
-    card = ask(FindFree(lang, SLOT, 10, FLOOR_4), gateway)
+def test_find_free_nothing_offers_alternatives(lang: Lang, ask: Asker, sb: Sandbox) -> None:
+    t2_4f = floor(ask.directory, "T2", "4F")
+    biggest = max(r.capacity for r in ask.directory.place_rooms(t2_4f))
+    fitting = [r for r in ask.directory.place_rooms(t2_4f) if r.capacity >= biggest]
+    slot = next(s for s in later_slots() if not any(free_of(sb, r, s.start, s.end) for r in fitting))
+    card = ask(FindFree(lang, slot, biggest, t2_4f))
+    assert card["header"]["template"] == "orange"
     kinds = [b["behaviors"][0]["value"] for b in buttons(card)]
     assert any(v.get("cap") == 0 for v in kinds) and any(v["place"] == ["tenant", ""] for v in kinds)
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_find_free_whole_tenant(lang: Lang) -> None:
+def test_find_free_whole_tenant(lang: Lang, ask: Asker, sb: Sandbox) -> None:
+    free = sum(1 for r in ask.directory.rooms if r.enabled and free_of(sb, r, SLOT.start, SLOT.end))
     card = ask(FindFree(lang, SLOT, 0))
+    assert f"**{free}**" in texts(card)
     assert card_bytes(card) < MAX_CARD_BYTES
 
 
@@ -236,38 +483,41 @@ def test_find_free_whole_tenant(lang: Lang) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("reason", ["asked", "not_understood", "not_text", "greeting"])
-def test_help(lang: Lang, reason: str) -> None:
+def test_help(lang: Lang, reason: str, ask: Asker) -> None:
     card = ask(Help(lang, reason))  # type: ignore[arg-type]
     assert len(list(buttons(card))) >= 5
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_choose_room(lang: Lang) -> None:
+def test_choose_room(lang: Lang, ask: Asker) -> None:
     question = IsFree(lang, Place("room", "", "Room"), SLOT)
-    options = tuple(place(r) for r in DIR.place_rooms(FLOOR_9)[:12])
+    rooms = ask.directory.place_rooms(building(ask.directory, "A座"))[:12]
+    options = tuple(place(ask.directory, r) for r in rooms)
     card = ask(ChooseRoom(lang, "Room", options, question))
     values = [b["behaviors"][0]["value"] for b in buttons(card)]
     assert len(values) == 10 and all(v["q"] == "is_free" for v in values)
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_choose_floor_for_find_free(lang: Lang) -> None:
+def test_choose_floor_for_find_free(lang: Lang, ask: Asker) -> None:
+    floors = (floor(ask.directory, "T2", "4F"), floor(ask.directory, "A座", "4F"))
     question = FindFree(lang, SLOT, 6, Place("floor", "", "4F"))
-    card = ask(ChooseRoom(lang, "4F", (FLOOR_4, FLOOR_9), question))
+    card = ask(ChooseRoom(lang, "4F", floors, question))
     values = [b["behaviors"][0]["value"] for b in buttons(card)]
     assert [(v["q"], v["cap"], v["place"][1]) for v in values] == [
-        ("find_free", 6, "lvl_4f"), ("find_free", 6, "lvl_9f")]
+        ("find_free", 6, floors[0].id), ("find_free", 6, floors[1].id)]
 
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("suggest", [True, False])
-def test_unknown_room(lang: Lang, suggest: bool) -> None:
+def test_unknown_room(lang: Lang, suggest: bool, ask: Asker) -> None:
     question = WhoBooked(lang, Place("room", "", "Narnia"), TODAY)
-    suggestions = (place(MERCURY), place(OSLO)) if suggest else ()
+    rooms = (named_room(ask.directory, "Mercury"), named_room(ask.directory, "Oslo"))
+    suggestions = tuple(place(ask.directory, r) for r in rooms) if suggest else ()
     card = ask(UnknownRoom(lang, "Narnia", suggestions, question))
     values = [b["behaviors"][0]["value"] for b in buttons(card)]
     if suggest:
-        assert [v["place"][1] for v in values] == ["omm_mercury", "omm_oslo"]
+        assert [v["place"][1] for v in values] == [r.room_id for r in rooms]
     else:
         assert values[0]["q"] == "help"
 
@@ -275,7 +525,7 @@ def test_unknown_room(lang: Lang, suggest: bool) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("reason", ["hour_out_of_range", "minute_out_of_range", "invalid_date",
                                     "end_before_start", "too_far", "duration_too_long", "something_new"])
-def test_bad_time(lang: Lang, reason: str) -> None:
+def test_bad_time(lang: Lang, reason: str, ask: Asker) -> None:
     text = texts(ask(BadTime(lang, "25:00", reason)))
     assert "25:00" in text and "14:00-15:00" in text
 
@@ -295,25 +545,56 @@ ERRORS: list[FeishuError] = [
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("exc", ERRORS, ids=lambda e: type(e).__name__)
-def test_error_cards(lang: Lang, exc: FeishuError) -> None:
-    text = texts(check(errors.feishu_error_reply(exc, lang)))  # type: ignore[arg-type]
+def test_error_cards(lang: Lang, exc: FeishuError, directory: Directory) -> None:
+    text = texts(check(errors.feishu_error_reply(exc, lang), directory))  # type: ignore[arg-type]
     assert exc.log_id in text
 
 
-def test_error_card_wording() -> None:
-    assert "try again in 13 s" in texts(check(errors.feishu_error_reply(ERRORS[0], "en")))
-    assert "vc:room:readonly" in texts(check(errors.feishu_error_reply(ERRORS[1], "en")))
-    assert "calendar:room:readonly" in texts(check(errors.feishu_error_reply(ERRORS[2], "zh")))
-    assert "Feishu is unavailable" in texts(check(errors.feishu_error_reply(ERRORS[3], "en")))
-    assert "ref-1" in texts(check(errors.unexpected_error_reply("en", "ref-1")))
+def test_error_card_wording(directory: Directory) -> None:
+    def text(reply: Reply) -> str:
+        return texts(check(reply, directory))
+    assert "try again in 13 s" in text(errors.feishu_error_reply(ERRORS[0], "en"))
+    assert "vc:room:readonly" in text(errors.feishu_error_reply(ERRORS[1], "en"))
+    assert "calendar:room:readonly" in text(errors.feishu_error_reply(ERRORS[2], "zh"))
+    assert "Feishu is unavailable" in text(errors.feishu_error_reply(ERRORS[3], "en"))
+    assert "ref-1" in text(errors.unexpected_error_reply("en", "ref-1"))
+
+
+def test_a_feishu_failure_during_an_answer_becomes_the_error_card(sb: Sandbox,
+                                                                   directory: Directory) -> None:
+    """The error card through the real path: the sandbox refuses, the answer says so honestly."""
+    sb.faults.inject("freebusy", "permission", times=10)
+    try:
+        ctx = AnswerContext(gateway=make_gateway(sb), directory=directory,
+                            settings=Settings(sb.feishu_settings()), now=NOW)
+        reply = dispatch.answer(FindFree("en", SLOT, 0), ctx)
+    finally:
+        sb.faults.clear()
+    assert reply.card == "error"
+    check(reply, directory)
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_error_card_with_only_a_kind(lang: Lang) -> None:
+def test_error_card_with_only_a_kind(lang: Lang, directory: Directory) -> None:
     """The worker may render Reply("error", {"kind": "internal", "log_id": ""}) itself."""
-    check(Reply("error", {"kind": "internal", "log_id": ""}, lang))  # type: ignore[arg-type]
+    check(Reply("error", {"kind": "internal", "log_id": ""}, lang), directory)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_expired_button_card(lang: Lang) -> None:
-    check(Reply("expired", {}, lang))  # type: ignore[arg-type]
+def test_expired_button_card(lang: Lang, directory: Directory) -> None:
+    check(Reply("expired", {}, lang), directory)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------ working
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("where", ["T2 · 4F", ""])
+def test_working_card(lang: Lang, where: str, directory: Directory) -> None:
+    """The 'working on it' card a long report shows at once (data: days, place)."""
+    card = check(Reply("working", {"days": 45, "place": where}, lang), directory)
+    text = texts(card)
+    assert ("正在统计" if lang == "zh" else "Working on it") in text
+    assert ("导出 45 天" if lang == "zh" else "Reading 45 days") in text
+    assert card["header"]["template"] == "wathet"
+    assert card["header"].get("subtitle", {}).get("content", "") == where
+    assert list(buttons(card)) == []
