@@ -4,21 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot import insights
 from bot.config import Settings
 from bot.feishu.models import BusyInterval, Reservation
 
-# Feishu's documented value strings (contract §6.2, full-width parentheses).
-CHECKED_IN = "已签到"
-PENDING = ("待签到", "签到时间未结束")
-NO_SHOW = "超时未签到"
-RELEASED_NO_SHOW = "已释放（未签到被释放）"
-RELEASED_AFTER_END = "已释放（会议结束后自动释放）"
-RELEASED_PREFIX = "已释放"
-NOT_REQUIRED_PREFIX = "无需签到"
+# Feishu's documented value strings (contract §6.2, full-width parentheses); the check-in and
+# release definitions themselves live in bot/insights.py.
 DISABLED_PREFIX = "不可签到"
 APPROVAL = "审批中"
-YES = ("是", "yes", "true", "1")
-NO = ("否", "no", "false", "0")
 
 Row = dict[str, Any]
 
@@ -30,19 +23,15 @@ def names_visible(settings: Settings, chat_type: str) -> bool:
 
 
 def check_in_state(r: Reservation) -> str:
-    """checked_in | pending | no_show | not_required | disabled | unknown."""
-    status = r.check_in_status.strip()
-    if status == NO_SHOW or RELEASED_NO_SHOW in (r.reservation_status, r.release_early):
-        return "no_show"
-    if status == CHECKED_IN:
-        return "checked_in"
-    if status in PENDING:
-        return "pending"
-    if status.startswith(NOT_REQUIRED_PREFIX):
-        return "not_required"
-    if status.startswith(DISABLED_PREFIX):
-        return "disabled"
-    return "unknown"
+    """checked_in | pending | no_show | not_required | disabled | unknown.
+
+    The same definitions as the reports and digests (bot/insights.py), so a card never calls a
+    booking a no-show that the digest does not count, or the other way round.
+    """
+    state = insights.outcome(r)
+    if state == "exempt":
+        return "disabled" if r.check_in_status.strip().startswith(DISABLED_PREFIX) else "not_required"
+    return state
 
 
 def released_early(r: Reservation) -> bool:
@@ -50,17 +39,7 @@ def released_early(r: Reservation) -> bool:
 
     A no-show release and the automatic release at the end do not count.
     """
-    flag = r.release_early.strip().lower()
-    if flag in YES:
-        return True
-    if flag in NO:
-        return False
-    status = r.release_early.strip() or r.reservation_status
-    if status in (RELEASED_NO_SHOW, RELEASED_AFTER_END):
-        return False
-    if status.startswith(RELEASED_PREFIX):
-        return True
-    return r.release_time is not None and r.release_time < r.end and check_in_state(r) != "no_show"
+    return insights.release_kind(r) is not None
 
 
 def ledger_row(r: Reservation, *, show_names: bool, show_topics: bool) -> Row:

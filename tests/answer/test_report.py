@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from conftest import NOW, SH, Ctx, api_calls
+from tests.answer.conftest import NOW, SH, Ctx, api_calls
 
 from bot import actions
 from bot.answer.report import answer_report, report_days
