@@ -28,6 +28,11 @@ AUTH_FAILURES = ("signature verification failed", "invalid verification_token",
                  "unsupported operand")  # the last: signature headers missing (the SDK adds None + str)
 
 
+# Prefix of the error our own handlers raise when they could not keep an event (e.g. the store is
+# down): always a 500, so Feishu re-delivers it, never mistaken for a malformed request.
+NOT_RECORDED = "roombot could not record the event"
+
+
 @dataclass(frozen=True)
 class DispatchResult:
     """The HTTP answer to send back to Feishu."""
@@ -42,15 +47,26 @@ def build_dispatcher(encrypt_key: str, verification_token: str,
                      ) -> lark.EventDispatcherHandler:
     """Register every event roombot subscribes to; each handler only converts and hands over."""
     builder = lark.EventDispatcherHandler.builder(encrypt_key, verification_token, lark.LogLevel.ERROR)
-    builder.register_p2_im_message_receive_v1(lambda e: on_event(_message(e)))
-    builder.register_p2_im_chat_member_bot_added_v1(lambda e: on_event(_bot_added(e)))
-    builder.register_p2_im_chat_member_bot_deleted_v1(lambda e: on_event(_bot_removed(e, "removed")))
-    builder.register_p2_im_chat_disbanded_v1(lambda e: on_event(_bot_removed(e, "disbanded")))
+    builder.register_p2_im_message_receive_v1(lambda e: _hand_over(on_event, _message(e)))
+    builder.register_p2_im_chat_member_bot_added_v1(lambda e: _hand_over(on_event, _bot_added(e)))
+    builder.register_p2_im_chat_member_bot_deleted_v1(
+        lambda e: _hand_over(on_event, _bot_removed(e, "removed")))
+    builder.register_p2_im_chat_disbanded_v1(
+        lambda e: _hand_over(on_event, _bot_removed(e, "disbanded")))
     builder.register_p2_card_action_trigger(
-        lambda e: P2CardActionTriggerResponse(on_card_action(_card_action(e))))
+        lambda e: P2CardActionTriggerResponse(_hand_over(on_card_action, _card_action(e))))
     for event_type in IGNORED_TYPES:
         builder.register_p2_customized_event(event_type, lambda e: None)
     return builder.build()
+
+
+def _hand_over(handler: Callable[[Any], Any], item: Any) -> Any:
+    """Call our handler with an already converted item; its failures are tagged NOT_RECORDED."""
+    try:
+        return handler(item)
+    except Exception as exc:
+        log.exception("could not record %s", getattr(item, "dedupe_key", item))
+        raise RuntimeError(f"{NOT_RECORDED}: {type(exc).__name__}") from exc
 
 
 def dispatch(dispatcher: lark.EventDispatcherHandler, path: str, body: bytes,
@@ -63,6 +79,8 @@ def dispatch(dispatcher: lark.EventDispatcherHandler, path: str, body: bytes,
     if response.status_code == 200:
         return DispatchResult(200, content)
     message = _error_message(content)
+    if NOT_RECORDED in message:
+        return DispatchResult(500, json.dumps({"msg": NOT_RECORDED}).encode())
     if "processor not found" in message:
         log.info("acknowledged an event type roombot does not handle: %s", message)
         return DispatchResult(200, b'{"msg":"ignored"}')

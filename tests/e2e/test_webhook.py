@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.cardtext import card_to_text
@@ -233,3 +235,11 @@ def test_a_long_report_shows_progress_then_the_answer(bot: RunningBot) -> None:
     [report] = bot.sandbox.sent[0].patches
     assert "Working" not in report["header"]["title"]["content"]
     assert len(bot.sandbox.sent) == 1  # one message, updated in place
+
+
+def test_an_event_that_cannot_be_recorded_gets_a_500_so_feishu_redelivers(bot: RunningBot) -> None:
+    bot.runtime.services.store.close()
+    database = Path(bot.settings.storage.url.removeprefix("sqlite:///"))
+    shutil.rmtree(database.parent)  # the database is gone: nothing can be recorded
+    push = bot.pusher.message("who booked Mercury today")
+    assert push.status == 500  # never a 2xx/4xx for an event we did not keep
