@@ -79,13 +79,12 @@ def _settings(path: str | None) -> Settings:
 @contextmanager
 def _embedded(seed: int = 7, rooms: int = 60) -> Iterator[tuple[Settings, object]]:
     """Settings pointing at an in-process sandbox tenant, with a throw-away store."""
-    from bot.config import Settings as S
     from bot.sandbox import Sandbox
 
     sandbox = Sandbox.start(seed=seed, rooms=rooms)
     with tempfile.TemporaryDirectory(prefix="roombot-") as tmp:
         try:
-            yield S(feishu=sandbox.feishu_settings(),
+            yield Settings(feishu=sandbox.feishu_settings(),
                     storage=StorageSettings(f"sqlite:///{Path(tmp) / 'roombot.db'}")), sandbox
         finally:
             sandbox.stop()
@@ -101,7 +100,7 @@ def _settings_or_embedded(path: str | None) -> Iterator[Settings]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the webhook under waitress with the worker recovery loop and the digest scheduler."""
+    """Run the webhook under waitress, the answer worker processes and the digest scheduler."""
     from bot.runner import run_forever
 
     run_forever(_settings(args.config))
@@ -155,10 +154,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
     with _settings_or_embedded(args.config) as settings:
         result = run_digests(build_services(settings), day=args.date, chat_id=args.chat,
                              dry_run=args.dry_run, on_progress=lambda m: print(m, file=sys.stderr))
-    for card in getattr(result, "cards", []) if args.dry_run else []:
+    for card in result.cards:  # only a dry run keeps its cards
         print(card_to_text(card), end="\n\n")
     print(result, file=sys.stderr)
-    return 1 if getattr(result, "failed", None) else 0
+    return 1 if result.failed else 0
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
