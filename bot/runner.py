@@ -6,9 +6,11 @@ import multiprocessing
 import os
 import signal
 import threading
+from collections.abc import Callable
 
-from bot import Runtime, build_services, create_app
+from bot import Runtime, create_app
 from bot.config import Settings
+from bot.scheduler import DigestScheduler
 from bot.serving import serve_forever
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,8 @@ def run_forever(settings: Settings) -> None:
     scheduler = None
     if not children:  # this process answers, recovers and schedules by itself
         runtime.worker.recover()
-        _thread(_poll_loop, runtime, stop, RECOVERY_INTERVAL_SECONDS, STALE_EVENT_SECONDS)
+        threading.Thread(target=_poll_loop, name="roombot-recovery", daemon=True,
+                         args=(runtime, stop, RECOVERY_INTERVAL_SECONDS, STALE_EVENT_SECONDS)).start()
         scheduler = _start_scheduler(runtime)
     try:
         serve_forever(app, settings.server.host, settings.server.port, settings.server.threads)
@@ -51,7 +54,7 @@ def answer_worker(settings: Settings, number: int) -> None:
     os.nice(WORKER_NICENESS)
     logging.basicConfig(level=os.environ.get("ROOMBOT_LOG_LEVEL", "INFO"),
                         format=f"%(asctime)s %(levelname)s worker-{number} %(name)s: %(message)s")
-    app = create_app(settings, build_services(settings))  # its own store connection and gateway
+    app = create_app(settings)  # its own store connection and gateway
     runtime: Runtime = app.extensions["roombot"]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
@@ -59,8 +62,8 @@ def answer_worker(settings: Settings, number: int) -> None:
     _warm_directory(runtime)
     scheduler = _start_scheduler(runtime)  # one leader across all processes (a store lease)
     try:
-        while not stop.wait(POLL_SECONDS) and os.getppid() == parent:  # die with the web process
-            _recover(runtime, 0.0, CLICK_GRACE_SECONDS)
+        _poll_loop(runtime, stop, POLL_SECONDS, 0.0, CLICK_GRACE_SECONDS,
+                   alive=lambda: os.getppid() == parent)  # die with the web process
     finally:
         scheduler.shutdown()
         runtime.worker.shutdown(wait=True)
@@ -86,25 +89,18 @@ def _spawn(settings: Settings, number: int) -> multiprocessing.process.BaseProce
     return process
 
 
-def _poll_loop(runtime: Runtime, stop: threading.Event, interval: float, older_than: float) -> None:
-    while not stop.wait(interval):
-        _recover(runtime, older_than, 0.0)
+def _poll_loop(runtime: Runtime, stop: threading.Event, interval: float, older_than: float,
+               clicks_older_than: float = 0.0, alive: Callable[[], bool] = lambda: True) -> None:
+    """Every `interval`, queue the accepted events nobody is working on, until stopped."""
+    while not stop.wait(interval) and alive():
+        try:
+            runtime.worker.recover(older_than_seconds=older_than,
+                                   clicks_older_than=clicks_older_than)
+        except Exception:
+            log.exception("polling for accepted events failed")
 
 
-def _recover(runtime: Runtime, older_than: float, clicks_older_than: float) -> None:
-    try:
-        runtime.worker.recover(older_than_seconds=older_than, clicks_older_than=clicks_older_than)
-    except Exception:
-        log.exception("polling for accepted events failed")
-
-
-def _thread(target, *args) -> None:  # type: ignore[no-untyped-def]
-    threading.Thread(target=target, args=args, name="roombot-poll", daemon=True).start()
-
-
-def _start_scheduler(runtime: Runtime):  # type: ignore[no-untyped-def]
-    from bot.scheduler import DigestScheduler
-
+def _start_scheduler(runtime: Runtime) -> DigestScheduler:
     scheduler = DigestScheduler(runtime.services)
     scheduler.start()
     return scheduler
