@@ -7,6 +7,8 @@ import pytest
 
 from bot.sandbox import Sandbox
 
+pytest_plugins = ["tests.pg"]  # pg_server / pg_url: a throw-away PostgreSQL server
+
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:

@@ -1,6 +1,6 @@
 """A throw-away PostgreSQL server for the tests: initdb in a temp dir, start on a free port, stop at the end.
 
-Register in a test module with `pytest_plugins = [...]` (see tests/test_store.py). Fixtures:
+Registered for the whole suite in tests/conftest.py. Fixtures:
 `pg_server` (session: the base URL, or a skip naming why there is none) and `pg_url` (a fresh empty
 database per test). Set ROOMBOT_TEST_PG_URL to use an existing server instead.
 """

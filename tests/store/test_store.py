@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import threading
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from bot.store import MIGRATIONS, Store, StoreError, digest_uuid
-
-pytest_plugins = ["tests.pg"] if (Path(__file__).parent / "__init__.py").exists() else ["pg"]
 
 DAY = date(2025, 11, 17)
 
@@ -61,33 +58,61 @@ def test_accept_event_drops_duplicates_and_keeps_payload(store: Store) -> None:
 def test_claim_pending_leases_once_until_the_lease_runs_out(store: Store, clock: Clock) -> None:
     store.accept_event("ev1", "message", {})
     assert store.claim_pending("ev1", lease_seconds=60)
-    assert not store.claim_pending("ev1")
+    assert not store.claim_pending("ev1", 60)
     assert store.pending_events() == []  # leased events are someone's work
     clock.now += 61
     assert [e.key for e in store.pending_events()] == ["ev1"]
-    assert store.claim_pending("ev1")
+    assert store.claim_pending("ev1", 60)
+
+
+def test_claim_next_takes_the_oldest_and_counts_each_claim(store: Store, clock: Clock) -> None:
+    store.accept_event("old", "message", {"n": 1})
+    clock.now += 1
+    store.accept_event("new", "message", {"n": 2})
+    first = store.claim_next(10)
+    assert first is not None and (first.key, first.payload, first.attempts) == ("old", {"n": 1}, 1)
+    second = store.claim_next(10)
+    assert second is not None and second.key == "new"
+    assert store.claim_next(10) is None and store.claimable() == 0
+    clock.now += 11  # both workers died: their leases lapse and the items are claimed again
+    again = store.claim_next(10)
+    assert again is not None and (again.key, again.attempts) == ("old", 2)
+
+
+def test_an_event_recorded_as_held_is_not_claimable_until_its_lease_lapses(
+        store: Store, clock: Clock) -> None:
+    assert store.accept_event("click", "card_action", {}, lease_seconds=10)
+    assert store.claim_next(10) is None
+    store.renew_leases(["click"], 10)
+    clock.now += 9
+    assert store.claim_next(10) is None
+    clock.now += 2
+    claimed = store.claim_next(10)
+    assert claimed is not None and claimed.attempts == 2
 
 
 def test_mark_done_ends_pending_and_a_done_event_stays_a_duplicate(store: Store) -> None:
     store.accept_event("ev1", "message", {})
-    assert store.claim_pending("ev1")
+    assert store.claim_pending("ev1", 60)
     store.mark_done("ev1")
     assert store.pending_events() == []
-    assert not store.claim_pending("ev1")
+    assert not store.claim_pending("ev1", 60)
     assert not store.accept_event("ev1", "message", {})
+    assert store.event_status("ev1") == "done"
 
 
 def test_mark_failed_retries_then_gives_up(store: Store) -> None:
     store.accept_event("ev1", "message", {})
     for attempt in (1, 2):
-        assert store.claim_pending("ev1")
-        store.mark_failed("ev1", f"boom {attempt}")
+        assert store.claim_pending("ev1", 60)
+        assert not store.mark_failed("ev1", f"boom {attempt}")
         [event] = store.pending_events()
         assert event.attempts == attempt
-    assert store.claim_pending("ev1")
-    store.mark_failed("ev1", "boom 3")  # max_attempts = 3
+    assert store.claim_pending("ev1", 60)
+    assert store.mark_failed("ev1", "boom 3")  # max_attempts = 3: now a dead letter
     assert store.pending_events() == []
-    assert not store.claim_pending("ev1")
+    assert not store.claim_pending("ev1", 60)
+    assert store.event_status("ev1") == "dead"
 
 
 def test_pending_events_older_than(store: Store, clock: Clock) -> None:
@@ -215,7 +240,7 @@ def test_concurrent_instances_claim_each_digest_and_event_once(store_url: str) -
 
     def work(s: Store, _: int) -> tuple[list, list]:
         digests = [c.chat_id for i in range(30) if (c := s.claim_digest(f"oc_{i}", DAY, "daily"))]
-        events = [e.key for e in s.pending_events() if s.claim_pending(e.key)]
+        events = [e.key for e in iter(lambda: s.claim_next(60), None)]
         return digests, events
 
     results = _race(store_url, work)
@@ -239,23 +264,23 @@ def test_day_facts_round_trip_and_replace(store: Store) -> None:
     assert store.facts("other", DAY, DAY) == {}
 
 
-def test_an_old_schema_is_upgraded_in_order(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.store as store_module
-
-    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
-    with Store.open(store_url) as old:
+def test_an_old_schema_is_upgraded_in_order(store_url: str) -> None:
+    with Store.open(store_url, schema_version=1) as old:  # as an older roombot left it
         assert old.schema_version() == 1
         old.add_subscription("oc_1", at="09:00")
-    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+        old.accept_event("ev_failed", "message", {})
+        with old._db.transaction() as cur:  # the old release's word for a given-up event
+            cur.execute("UPDATE events SET status = 'failed'")
     with Store.open(store_url) as new:
         assert new.schema_version() == len(MIGRATIONS)
         assert [s.chat_id for s in new.subscriptions()] == ["oc_1"]
         new.put_fact("no_shows", DAY, [])
+        assert new.event_status("ev_failed") == "dead"
 
 
 def test_a_failed_event_waits_before_its_retry(store: Store, clock: Clock) -> None:
     store.accept_event("ev1", "message", {})
-    assert store.claim_pending("ev1")
+    assert store.claim_pending("ev1", 60)
     store.mark_failed("ev1", "Feishu down", retry_after_seconds=15)
     assert store.pending_events() == []
     clock.now += 16

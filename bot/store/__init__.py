@@ -1,0 +1,36 @@
+"""roombot's state in SQLite or PostgreSQL: the inbox, subscriptions, digest claims, leases, facts.
+
+    store = Store.open("sqlite:///roombot.db")   # or postgresql://…; the schema is migrated
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+from bot.store.db import MIGRATIONS, Database, StoreError, _Backend
+from bot.store.events import EVENT_SQL, EventTable, InboundEvent
+from bot.store.leases import LEASE_SQL, LeaseTable
+from bot.store.subscriptions import (
+    SUBSCRIPTION_SQL,
+    DigestClaim,
+    Subscription,
+    SubscriptionTable,
+    digest_uuid,
+)
+
+MAX_EVENT_ATTEMPTS = 5
+
+__all__ = ["MIGRATIONS", "DigestClaim", "InboundEvent", "Store", "StoreError", "Subscription",
+           "digest_uuid"]
+
+
+class Store(EventTable, SubscriptionTable, LeaseTable, Database):
+    """All of roombot's persistent state behind one small API; open with `Store.open(url)`."""
+
+    SQL: ClassVar[dict[str, str]] = {**EVENT_SQL, **SUBSCRIPTION_SQL, **LEASE_SQL}
+
+    def __init__(self, backend: _Backend, *, clock: Callable[[], float] = time.time,
+                 max_attempts: int = MAX_EVENT_ATTEMPTS) -> None:
+        super().__init__(backend, clock=clock)
+        self.max_attempts = max_attempts
