@@ -4,15 +4,13 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
 from bot.queries import Reply
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MAX_CARD_BYTES = 30 * 1024  # Feishu rejects larger card bodies (230025 / 19036)
 MAX_ELEMENTS = 200
 MAX_TABLES = 5
@@ -51,7 +49,8 @@ def _tojson(value: Any) -> str:
 def environment() -> Environment:
     """The one Jinja2 environment for cards."""
     env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        # bot/templates is the top-level templates/ folder, shipped in the wheel as package data
+        loader=PackageLoader("bot", "templates"),
         undefined=StrictUndefined,
         autoescape=False,
         trim_blocks=True,
