@@ -13,23 +13,22 @@ import tracemalloc
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import build_services
 from bot.config import DigestSettings, Settings, StorageSettings
-from bot.digest import run_digests
+from bot.digest.run import run_digests
 from bot.feishu.gateway import FeishuGateway
+from bot.respond import Responder
 from bot.sandbox import Sandbox
-from bot.services import Services
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2025, 11, 18, 9, 0, tzinfo=TZ)
 DAY = date(2025, 11, 17)
 
 
-def services_for(sb: Sandbox, threshold: int, week_known: bool) -> Services:
+def services_for(sb: Sandbox, threshold: int, week_known: bool) -> Responder:
     """Services on the sandbox whose gateway never really sleeps (rate limits are simulated)."""
     settings = Settings(feishu=sb.feishu_settings(), storage=StorageSettings("sqlite:///:memory:"),
                         digest=DigestSettings(export_threshold=threshold))
-    services = build_services(settings, clock=lambda: NOW)
+    services = Responder.build(settings, clock=lambda: NOW)
     services.gateway = FeishuGateway(settings.feishu, tz=TZ, clock=lambda: NOW, time_budget=3600,
                                      sleep=lambda _s: None)
     directory = services.directory.get()  # warm: the directory is cached in a running bot

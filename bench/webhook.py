@@ -49,11 +49,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_bot(sandbox: Sandbox, tmp: Path) -> tuple[subprocess.Popen, str]:
+def start_bot(sandbox: Sandbox, tmp: Path, answer_threads: int) -> tuple[subprocess.Popen, str]:
     """Start `roombot serve` on a free port against the sandbox; return it and its webhook URL."""
     port = free_port()
     config = tmp / "roombot.toml"
     config.write_text(sandbox.config_toml() + f"""
+[bot]
+workers = {answer_threads}
+
 [server]
 host = "127.0.0.1"
 port = {port}
@@ -153,9 +156,12 @@ def post_at_rate(url: str, bodies: list[tuple[bytes, dict[str, str]]], rate: int
         results.put(list(pool.map(post, range(len(bodies)))))
 
 
-def ack_latency(sandbox: Sandbox, pusher, url: str, rate: int, seconds: float) -> None:
-    print(f"\n## Webhook ack latency at {rate} events/s for {seconds:.0f} s "
-          "(load generator in its own process; every event is a question the bot answers)")
+def ack_latency(sandbox: Sandbox, pusher, url: str, rate: int, seconds: float,
+                latency: float) -> None:
+    print(f"\n## Webhook ack latency at {rate} events/s for {seconds:.0f} s, Feishu at "
+          f"{latency:.1f} s per call (load generator in its own process; every event is a "
+          "question the bot answers)")
+    sandbox.faults.latency = latency
     total = int(rate * seconds)
     sent_before = len(sandbox.sent)
     bodies = signed_bodies(sandbox, pusher, total)
@@ -172,7 +178,8 @@ def ack_latency(sandbox: Sandbox, pusher, url: str, rate: int, seconds: float) -
     print(f"events {total}, HTTP statuses {dict(statuses)}, ack p50 {p50:.1f} ms, "
           f"p99 {p99:.1f} ms, max {elapsed[-1] * 1000:.1f} ms")
     waited = time.monotonic()
-    answered = len(sandbox.wait_for_sent(sent_before + total, timeout=600)) - sent_before
+    answered = len(sandbox.wait_for_sent(sent_before + total, timeout=900)) - sent_before
+    sandbox.faults.latency = 0.0
     print(f"answers posted: {answered} of {total} "
           f"(backlog drained {time.monotonic() - waited:.1f} s after the last ack)")
 
@@ -180,19 +187,23 @@ def ack_latency(sandbox: Sandbox, pusher, url: str, rate: int, seconds: float) -
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=int, default=200)
-    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--latency", type=float, default=2.0,
+                        help="simulated seconds per Feishu call during the ack load")
+    parser.add_argument("--answer-threads", type=int, default=32,
+                        help="answer threads per worker process ([bot] workers)")
     parser.add_argument("--ack-only", action="store_true", help="only the ack latency under load")
     args = parser.parse_args(argv)
     sandbox = Sandbox.start(seed=7, rooms=120)
     with tempfile.TemporaryDirectory() as tmp:
-        process, url = start_bot(sandbox, Path(tmp))
+        process, url = start_bot(sandbox, Path(tmp), args.answer_threads)
         try:
             pusher = sandbox.pusher(url)
             answer(sandbox, pusher, "help")  # warm the directory and the token
             if not args.ack_only:
                 calls_per_answer(sandbox, pusher)
                 answer_latency(sandbox, pusher, 0.1)
-            ack_latency(sandbox, pusher, url, args.rate, args.seconds)
+            ack_latency(sandbox, pusher, url, args.rate, args.seconds, args.latency)
         finally:
             process.terminate()
             process.wait(10)

@@ -101,7 +101,7 @@ def _settings_or_embedded(path: str | None) -> Iterator[Settings]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the webhook under waitress, the answer worker processes and the digest scheduler."""
-    from bot.runner import run_forever
+    from bot.serve import run_forever
 
     run_forever(_settings(args.config))
     return 0
@@ -122,37 +122,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot import build_services
     from bot.cardtext import card_to_text
-    from bot.conversation import Conversation
+    from bot.respond import Responder
 
     with _settings_or_embedded(args.config) as settings:
-        card = Conversation(build_services(settings)).card_for_text(args.text)
+        card = Responder.build(settings).card_for_text(args.text)
     print(json.dumps(card, ensure_ascii=False, indent=2) if args.json else card_to_text(card))
     return 0
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from bot import build_services
+    from bot.respond import Responder
     from bot.understand import describe, parse
 
     with _settings_or_embedded(args.config) as settings:
-        services = build_services(settings)
+        responder = Responder.build(settings)
         tz = settings.bot.tz
-        now = datetime.fromisoformat(args.now).astimezone(tz) if args.now else services.now()
-        query = parse(args.text, now, services.directory.get(), slot_minutes=settings.bot.slot_minutes)
+        now = datetime.fromisoformat(args.now).astimezone(tz) if args.now else responder.now()
+        query = parse(args.text, now, responder.directory.get(),
+                      slot_minutes=settings.bot.slot_minutes)
     described = describe(query)
     print(json.dumps(described, ensure_ascii=False, indent=None if args.json else 2, default=str))
     return 0
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from bot import build_services
     from bot.cardtext import card_to_text
-    from bot.digest import run_digests
+    from bot.digest.run import run_digests
+    from bot.respond import Responder
 
     with _settings_or_embedded(args.config) as settings:
-        result = run_digests(build_services(settings), day=args.date, chat_id=args.chat,
+        result = run_digests(Responder.build(settings), day=args.date, chat_id=args.chat,
                              dry_run=args.dry_run, on_progress=lambda m: print(m, file=sys.stderr))
     for card in result.cards:  # only a dry run keeps its cards
         print(card_to_text(card), end="\n\n")

@@ -5,10 +5,13 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from bot import create_app
+from bot.app import create_app
 from bot.cardtext import CardText, card_to_text
 from bot.config import Settings
-from bot.serving import BackgroundServer
+from bot.receive.inbox import Inbox
+from bot.respond import Responder
+from bot.serve import BackgroundServer
+from bot.workers import AnswerWorkers
 
 BANNER = """roombot demo — a sandbox Feishu tenant ({rooms} rooms) and the real bot, wired over HTTP.
 Type a question in Chinese or English, e.g.
@@ -72,13 +75,17 @@ class DemoChat:
 def run_demo(settings: Settings, sandbox: Any, read: Callable[[str], str] = input,
              out: TextIO = sys.stdout) -> int:
     """Serve the bot in a thread and chat with it until :quit or end of input."""
-    server = BackgroundServer(create_app(settings)).start()
+    responder = Responder.build(settings)
+    inbox = Inbox(responder.store)
+    workers = AnswerWorkers(inbox, responder, settings.bot.workers).start()
+    server = BackgroundServer(create_app(settings, responder, inbox)).start()
     chat = DemoChat(sandbox, sandbox.pusher(f"{server.url}/webhook/event"), out)
     out.write(BANNER.format(rooms=len(sandbox.tenant.rooms)) + "\n")
     try:
         _loop(chat, read, out)
     finally:
         server.stop()
+        workers.stop(wait=False)
     return 0
 
 

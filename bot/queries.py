@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 Lang = Literal["zh", "en"]
@@ -39,6 +39,7 @@ class WhoBooked:
     lang: Lang
     place: Place
     window: Window
+    more: tuple[Place, ...] = ()  # other places named in the same message ("Mercury and Jupiter")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class IsFree:
     lang: Lang
     place: Place
     window: Window
+    more: tuple[Place, ...] = ()  # other places asked about at once ("is Mercury or Jupiter free")
 
 
 @dataclass(frozen=True)
@@ -145,3 +147,14 @@ class Reply:
     card: str  # template name without extension, e.g. "who_booked"
     data: dict[str, Any] = field(default_factory=dict)
     lang: Lang = "en"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The daily digest of one subscription: one day's no-shows and early releases for a place."""
+
+    lang: Lang
+    place: Place
+    day: date
+    kinds: tuple[ReportKind, ...] = ("no_shows", "early_releases")
+    names: bool = True  # whether this chat may see reservers' names (privacy settings)

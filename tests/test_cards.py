@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 
 from bot import actions
-from bot.answer import dispatch, errors, followups, windows
+from bot.answer import AnswerContext, errors, followups, router, windows
 from bot.answer.bookings import ledger_row, sort_rows
-from bot.answer.context import AnswerContext
 from bot.answer.who_booked import MAX_ROWS, paginate
 from bot.cards import MAX_CARD_BYTES, card_bytes, render
 from bot.config import PrivacySettings, Settings
@@ -91,12 +90,12 @@ class Asker:
                             privacy=PrivacySettings(reserver_names=names, show_topics=show_topics))
         ctx = AnswerContext(gateway=self.gateway, directory=self.directory, settings=settings,
                             now=NOW, chat_type=chat_type)
-        reply = dispatch.answer(query, ctx)
+        reply = router.answer(query, ctx)
         assert reply.card != "error", reply.data
         return reply
 
     def __call__(self, query: Any, **kw: Any) -> dict[str, Any]:
-        """Answer through dispatch and check the card."""
+        """Answer through the router and check the card."""
         return check(self.reply(query, **kw), self.directory)
 
 
@@ -562,15 +561,17 @@ def test_error_card_wording(directory: Directory) -> None:
 
 def test_a_feishu_failure_during_an_answer_becomes_the_error_card(sb: Sandbox,
                                                                    directory: Directory) -> None:
-    """The error card through the real path: the sandbox refuses, the answer says so honestly."""
+    """The error card from a real refusal: the sandbox refuses, the card says so honestly."""
     sb.faults.inject("freebusy", "permission", times=10)
     try:
         ctx = AnswerContext(gateway=make_gateway(sb), directory=directory,
                             settings=Settings(sb.feishu_settings()), now=NOW)
-        reply = dispatch.answer(FindFree("en", SLOT, 0), ctx)
+        with pytest.raises(PermissionMissing) as refused:
+            router.answer(FindFree("en", SLOT, 0), ctx)
     finally:
         sb.faults.clear()
-    assert reply.card == "error"
+    reply = errors.feishu_error_reply(refused.value, "en")
+    assert reply.card == "error" and reply.data["scopes"]
     check(reply, directory)
 
 

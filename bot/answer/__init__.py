@@ -1,0 +1,31 @@
+"""Answers: Query -> Reply. `router.answer` picks the function; each module answers one question.
+
+`AnswerContext` is the one object an answer function gets besides its query: what it may use
+(the gateway, the directory snapshot, settings, the store) and `now`, read once at the edge.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.directory import Directory
+    from bot.feishu.gateway import FeishuGateway
+    from bot.store import Store
+
+
+@dataclass(frozen=True)
+class AnswerContext:
+    """Everything one answer needs; `now` is read once at the edge."""
+
+    gateway: FeishuGateway
+    directory: Directory
+    settings: Settings
+    now: datetime
+    chat_id: str = ""
+    chat_type: str = "p2p"  # "p2p" or "group"
+    user_open_id: str = ""
+    store: Store | None = None

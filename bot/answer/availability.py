@@ -12,7 +12,7 @@ from bot.feishu.models import BusyInterval
 from bot.queries import IsFree, Reply, WhoBooked
 
 if TYPE_CHECKING:
-    from bot.answer.context import AnswerContext
+    from bot.answer import AnswerContext
     from bot.feishu.models import Room
 
 MAX_BUSY_ROWS = 30  # busy rooms listed one per line; free rooms are listed compactly

@@ -10,7 +10,7 @@ from bot.answer.help import FALLBACK_ROOM, example_room
 from bot.queries import BadTime, ChooseRoom, Help, Place, Reply, UnknownRoom
 
 if TYPE_CHECKING:
-    from bot.answer.context import AnswerContext
+    from bot.answer import AnswerContext
 
 MAX_OPTIONS = 10
 MAX_SUGGESTIONS = 5

@@ -1,7 +1,6 @@
 """Turn a Feishu failure (or an unexpected one) into an honest error Reply for the user."""
 from __future__ import annotations
 
-import logging
 import math
 import re
 from typing import Any
@@ -17,13 +16,11 @@ from bot.feishu.errors import (
 )
 from bot.queries import Lang, Reply
 
-log = logging.getLogger(__name__)
 _SCOPES_IN_MSG = re.compile(r"\[([a-z0-9_:.,\s-]+)\]", re.IGNORECASE)
 
 
 def feishu_error_reply(exc: FeishuError, lang: Lang) -> Reply:
     """An error card saying what went wrong with Feishu, what to do, and the log_id for admins."""
-    log.warning("answer failed: %s (code=%s log_id=%s)", type(exc).__name__, exc.code, exc.log_id)
     data: dict[str, Any] = {
         "kind": _kind(exc),
         "code": exc.code,

@@ -13,7 +13,7 @@ from bot.answer import windows
 from bot.queries import FindFree, IsFree, Lang, Place, Query, Subscribe, WhoBooked, Window
 
 if TYPE_CHECKING:
-    from bot.answer.context import AnswerContext
+    from bot.answer import AnswerContext
     from bot.directory import Directory
 
 Button = dict[str, Any]

@@ -9,7 +9,7 @@ from bot.answer.timeline import is_free
 from bot.queries import TENANT, FindFree, Reply, Window
 
 if TYPE_CHECKING:
-    from bot.answer.context import AnswerContext
+    from bot.answer import AnswerContext
     from bot.feishu.models import Room
 
 MAX_ROWS = 25  # the best fits; the rest are counted

@@ -9,7 +9,7 @@ from bot.answer import followups, windows
 from bot.queries import FindFree, Help, IsFree, Place, Reply, Report, WhoBooked, Window
 
 if TYPE_CHECKING:
-    from bot.answer.context import AnswerContext
+    from bot.answer import AnswerContext
     from bot.directory import Directory
     from bot.feishu.models import Room
 

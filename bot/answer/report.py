@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot import actions, insights
-from bot.answer.context import AnswerContext
-from bot.digest import totals_data
+from bot.answer import AnswerContext
+from bot.answer.digest import totals_data
 from bot.feishu.errors import FeishuError
 from bot.feishu.models import Reservation
 from bot.queries import Place, Reply, Report, Window

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.answer.context import AnswerContext
+from bot.answer import AnswerContext
 from bot.queries import ListSubscriptions, Place, Reply, Subscribe, Unsubscribe
 from bot.store import Store, Subscription
 

@@ -16,7 +16,7 @@ from bot.answer.timeline import overlaps
 from bot.queries import Place, Reply, WhoBooked
 
 if TYPE_CHECKING:
-    from bot.answer.context import AnswerContext
+    from bot.answer import AnswerContext
     from bot.feishu.models import Room
 
 MAX_ROWS = 40  # per card; later bookings are one button away (keeps the card far below 30 KB)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.answer.context import AnswerContext
+from bot.answer import AnswerContext
 from bot.config import PrivacySettings, Settings
 from bot.directory import Directory
 from bot.feishu.gateway import FeishuGateway

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.answer import dispatch
+from bot.answer import router
 from bot.answer.timeline import merge
 from bot.answer.windows import next_day_start
 from bot.cards import render
@@ -16,7 +16,7 @@ from tests.answer.conftest import NOW, api_calls
 
 
 def ask(question: IsFree, ctx) -> dict:  # type: ignore[no-untyped-def]
-    reply = dispatch.answer(question, ctx)
+    reply = router.answer(question, ctx)
     assert reply.card == "availability"
     render(reply)
     return reply.data

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import dispatch
+from bot.answer import router
 from bot.cards import render
 from bot.feishu.gateway import API_FREEBUSY
 from bot.queries import TENANT, FindFree, Window
@@ -13,7 +13,7 @@ WINDOW = Window(NOW.replace(hour=14, minute=0), NOW.replace(hour=15, minute=0))
 
 
 def ask(question: FindFree, ctx) -> dict:  # type: ignore[no-untyped-def]
-    reply = dispatch.answer(question, ctx)
+    reply = router.answer(question, ctx)
     assert reply.card == "free_rooms"
     render(reply)
     return reply.data

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import dispatch
-from bot.answer.context import AnswerContext
+from bot.answer import AnswerContext, router
 from bot.cards import render
 from bot.config import DigestSettings, Settings
 from bot.directory import Directory
@@ -53,10 +52,10 @@ def t2_4f(directory: Directory) -> Place:
 
 
 def ask(text: str, ctx: AnswerContext) -> tuple[Reply, str]:
-    """Parse as the bot would, answer through dispatch, render; Feishu is never asked."""
+    """Parse as the bot would, answer through the router, render; Feishu is never asked."""
     query = parse(text, NOW, ctx.directory)
     assert isinstance(query, Subscribe | Unsubscribe | ListSubscriptions), query
-    reply = dispatch.answer(query, ctx)
+    reply = router.answer(query, ctx)
     assert api_calls(ctx.gateway) == {}
     return reply, json.dumps(render(reply), ensure_ascii=False)
 
@@ -83,7 +82,7 @@ def test_subscribing_again_updates_the_time(store: Store, ctx_for: CtxFor) -> No
 
 
 def test_default_time_comes_from_settings(store: Store, ctx_for: CtxFor) -> None:
-    dispatch.answer(Subscribe("en"), ctx_for())
+    router.answer(Subscribe("en"), ctx_for())
     assert store.subscriptions("oc_team")[0].at == "09:00"
 
 
@@ -108,7 +107,7 @@ def test_unsubscribe_one_place_keeps_the_others(store: Store, ctx_for: CtxFor, t
     ask("subscribe T2 4F no-shows at 8:00", ctx_for())
     ask("subscribe this chat to the daily report at 9:30", ctx_for())
     assert len(store.subscriptions("oc_team")) == 2
-    dispatch.answer(Unsubscribe("en", t2_4f), ctx_for())
+    router.answer(Unsubscribe("en", t2_4f), ctx_for())
     assert [s.level_id for s in store.subscriptions("oc_team")] == [""]
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.answer import dispatch
+from bot.answer import router
 from bot.answer.windows import day_start, whole_day
 from bot.cards import render
 from bot.feishu.gateway import API_FREEBUSY, API_RESERVATIONS
@@ -15,7 +15,7 @@ TOMORROW = whole_day(NOW + timedelta(days=1), "tomorrow")
 
 
 def ask(question: WhoBooked, ctx) -> dict:  # type: ignore[no-untyped-def]
-    reply = dispatch.answer(question, ctx)
+    reply = router.answer(question, ctx)
     assert reply.card == "who_booked"
     render(reply)  # the card is valid
     return reply.data
@@ -36,7 +36,7 @@ def test_today_equals_ground_truth_with_one_reservation_call(sb, ctx, directory,
 def test_one_reservation_call_plus_one_message(sb, ctx, directory, gateway) -> None:
     mercury = directory.room_by_name("Mercury")
     sb.register_messages([("om_question_1", "oc_room_chat")])
-    reply = dispatch.answer(WhoBooked("zh", directory.room_place(mercury), TODAY), ctx())
+    reply = router.answer(WhoBooked("zh", directory.room_place(mercury), TODAY), ctx())
     gateway.reply_card("om_question_1", render(reply))
     calls = api_calls(gateway)
     assert calls.pop(API_RESERVATIONS) == 1

@@ -14,5 +14,4 @@ from tests.e2e.harness import RunningBot, start_bot
 def bot(sandbox: Any, tmp_path: Path) -> Iterator[RunningBot]:
     running = start_bot(sandbox, tmp_path)
     yield running
-    running.server.stop()
-    running.runtime.worker.shutdown(wait=True)
+    running.stop()

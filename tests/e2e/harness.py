@@ -1,17 +1,29 @@
 """A running roombot (real Flask app under waitress) wired to a sandbox tenant over real HTTP."""
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bot import Runtime, create_app
+import requests
+
+from bot.app import create_app
 from bot.config import BotSettings, Settings, StorageSettings
+from bot.receive.inbox import Inbox
+from bot.respond import Responder
 from bot.sandbox import crypto
-from bot.serving import BackgroundServer
+from bot.serve import BackgroundServer
+from bot.workers import AnswerWorkers
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -23,7 +35,9 @@ class RunningBot:
     sandbox: Any
     settings: Settings
     server: BackgroundServer
-    runtime: Runtime
+    responder: Responder
+    inbox: Inbox
+    workers: AnswerWorkers
     pusher: Any
 
     @property
@@ -40,8 +54,12 @@ class RunningBot:
         return sent[-1]
 
     def settle(self) -> None:
-        """Wait until every accepted event has been processed."""
-        self.runtime.worker.shutdown(wait=True)
+        """Wait until every accepted event has been answered."""
+        assert self.workers.drain(timeout=30), "events still waiting after 30 s"
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.workers.stop(wait=True)
 
 
 def start_bot(sandbox: Any, tmp_path: Path, **bot_settings: Any) -> RunningBot:
@@ -50,10 +68,12 @@ def start_bot(sandbox: Any, tmp_path: Path, **bot_settings: Any) -> RunningBot:
         bot=replace(BotSettings(), **bot_settings),
         storage=StorageSettings(f"sqlite:///{tmp_path / 'roombot.db'}"),
     )
-    app = create_app(settings)
-    server = BackgroundServer(app).start()
+    responder = Responder.build(settings)
+    inbox = Inbox(responder.store)
+    workers = AnswerWorkers(inbox, responder, settings.bot.workers).start()
+    server = BackgroundServer(create_app(settings, responder, inbox)).start()
     pusher = sandbox.pusher(f"{server.url}/webhook/event")
-    return RunningBot(sandbox, settings, server, app.extensions["roombot"], pusher)
+    return RunningBot(sandbox, settings, server, responder, inbox, workers, pusher)
 
 
 def signed(bot: RunningBot, body: bytes, timestamp: str | None = None,
@@ -73,3 +93,67 @@ def push_event(bot: RunningBot, event_type: str, event: dict) -> object:
     body = json.dumps({"encrypt": crypto.encrypt(json.dumps(envelope, ensure_ascii=False),
                                                  bot.settings.feishu.encrypt_key)}).encode()
     return bot.pusher.post(body, signed(bot, body))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServeProcess:
+    """`roombot serve` as a real process in its own process group (so a test can kill -9 it)."""
+
+    process: subprocess.Popen
+    url: str
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.url}/webhook/event"
+
+    def kill(self) -> None:
+        """kill -9 the whole process group: the web process, the fork server, the workers."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+
+def serve(sandbox: Any, config: Path, port: int, *, command: Sequence[str] | None = None,
+          cwd: Path | None = None, env: dict[str, str] | None = None) -> ServeProcess:
+    """Start `roombot serve --config config` and wait until /healthz answers."""
+    argv = [*(command or [sys.executable, "-m", "bot.cli"]), "serve", "--config", str(config)]
+    log = config.with_suffix(".log").open("ab")
+    process = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True, cwd=cwd,
+                               env=env or {**os.environ, "ROOMBOT_LOG_LEVEL": "WARNING"})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return ServeProcess(process, url)
+        except requests.RequestException:
+            time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    raise AssertionError("roombot serve did not start:\n"
+                         + config.with_suffix(".log").read_text(errors="replace")[-3000:])
+
+
+def serve_config(sandbox: Any, tmp_path: Path, port: int, *, worker_processes: int = 1,
+                 workers: int = 4, storage_url: str | None = None) -> Path:
+    """A roombot.toml for `roombot serve` against the sandbox."""
+    config = tmp_path / "roombot.toml"
+    config.write_text(sandbox.config_toml() + f"""
+[bot]
+workers = {workers}
+
+[server]
+host = "127.0.0.1"
+port = {port}
+worker_processes = {worker_processes}
+
+[storage]
+url = "{storage_url or f'sqlite:///{tmp_path / "serve.db"}'}"
+""")
+    return config

@@ -18,7 +18,7 @@ def test_subscribe_in_a_group_at_a_time_then_list_and_unsubscribe(bot: RunningBo
     chat = group_chat(bot)
     card = bot.ask("subscribe this chat to the daily report at 9:30", chat_type="group").content
     assert "09:30" in str(card_to_text(card))
-    store = bot.runtime.services.store
+    store = bot.responder.store
     [sub] = store.subscriptions(chat)
     assert sub.at == "09:30" and sub.chat_type == "group"
     listing = bot.ask("subscriptions", chat_type="group").content
@@ -30,7 +30,7 @@ def test_subscribe_in_a_group_at_a_time_then_list_and_unsubscribe(bot: RunningBo
 def test_chinese_subscription_commands_answer_in_chinese(bot: RunningBot) -> None:
     record = bot.ask("订阅日报")
     assert CJK.search(record.content["header"]["title"]["content"])
-    store = bot.runtime.services.store
+    store = bot.responder.store
     assert len(store.subscriptions(record.chat_id)) == 1
     bot.ask("我的订阅")
     bot.ask("取消订阅")
@@ -45,7 +45,7 @@ def test_subscribe_button_on_an_answer_subscribes_the_chat(bot: RunningBot) -> N
     push = bot.pusher.card_action(subscribe[0], message_id=record.message_id,
                                   chat_id=record.chat_id)
     assert push.status == 200 and push.json.get("card")
-    [sub] = bot.runtime.services.store.subscriptions(record.chat_id)
+    [sub] = bot.responder.store.subscriptions(record.chat_id)
     assert sub.level_label  # Mercury's floor
 
 
@@ -56,8 +56,8 @@ def test_removing_the_bot_from_a_group_stops_its_digests(bot: RunningBot) -> Non
                       {"chat_id": chat, "operator_id": {"open_id": "ou_admin"}, "external": False})
     assert push.status == 200
     bot.settle()
-    assert bot.runtime.services.store.subscriptions(chat) == []
-    assert len(bot.runtime.services.store.subscriptions(chat, active_only=False)) == 1
+    assert bot.responder.store.subscriptions(chat) == []
+    assert len(bot.responder.store.subscriptions(chat, active_only=False)) == 1
 
 
 @pytest.fixture
@@ -96,4 +96,4 @@ def test_digest_to_a_chat_the_bot_left_deactivates_it(bot: RunningBot, config_fi
     bot.ask("subscribe daily report", chat_type="group")
     bot.sandbox.remove_bot_from(chat)
     main(["digest", "--config", str(config_file)])
-    assert bot.runtime.services.store.subscriptions(chat) == []
+    assert bot.responder.store.subscriptions(chat) == []

@@ -142,14 +142,14 @@ def test_forged_button_value_gets_an_expired_card_not_data(bot: RunningBot) -> N
 
 
 def test_feishu_rate_limit_is_retried_and_still_answered(bot: RunningBot) -> None:
-    bot.runtime.services.directory.get()  # warm, so the fault hits the answer's own call
+    bot.responder.directory.get()  # warm, so the fault hits the answer's own call
     bot.sandbox.faults.inject("resource_reservation_list", "rate_limit", times=1, reset=1)
     record = bot.ask("who booked Mercury today")
     assert "Mercury" in text_of(record)
 
 
 def test_feishu_outage_gives_an_honest_error_card(bot: RunningBot) -> None:
-    bot.runtime.services.directory.get()
+    bot.responder.directory.get()
     bot.sandbox.faults.inject("resource_reservation_list", "bad_gateway", times=50)
     record = bot.ask("who booked Mercury today")
     assert record.content["header"]["template"] in ("red", "orange", "yellow")
@@ -158,7 +158,7 @@ def test_feishu_outage_gives_an_honest_error_card(bot: RunningBot) -> None:
 def test_slow_feishu_does_not_slow_the_ack(sandbox, tmp_path) -> None:
     running = start_bot(sandbox, tmp_path)
     try:
-        running.runtime.services.directory.get()
+        running.responder.directory.get()
         sandbox.faults.latency = 2.0
         push = running.pusher.message("who booked Mercury today")
         assert push.status == 200
@@ -168,16 +168,14 @@ def test_slow_feishu_does_not_slow_the_ack(sandbox, tmp_path) -> None:
         assert "Mercury" in str(card_to_text(sent[0].content))
     finally:
         sandbox.faults.latency = 0.0
-        running.server.stop()
-        running.runtime.worker.shutdown(wait=True)
+        running.stop()
 
 
 def test_an_accepted_event_survives_a_restart(sandbox, tmp_path) -> None:
     first = start_bot(sandbox, tmp_path)
-    first.server.stop()
-    first.runtime.worker.shutdown(wait=True)
+    first.stop()
     # The event was recorded and acknowledged, but this process died before answering it.
-    store = first.runtime.services.store
+    store = first.responder.store
     event = {"event_id": "ev_restart", "message_id": "om_restart", "chat_id": "oc_restart",
              "chat_type": "p2p", "sender_open_id": "ou_someone", "sender_type": "user",
              "message_type": "text", "text": "who booked Mercury today",
@@ -186,13 +184,12 @@ def test_an_accepted_event_survives_a_restart(sandbox, tmp_path) -> None:
     assert store.accept_event("msg:om_restart", "message", event)
     second = start_bot(sandbox, tmp_path)
     try:
-        assert second.runtime.worker.recover() == 1
         sent = sandbox.wait_for_sent(1, timeout=20)
         assert sent[0].reply_to == "om_restart"
-        second.runtime.worker.shutdown(wait=True)
-        assert second.runtime.services.store.pending_events() == []
+        second.settle()
+        assert second.responder.store.event_status("msg:om_restart") == "done"
     finally:
-        second.server.stop()
+        second.stop()
 
 
 def test_event_types_roombot_does_not_handle_are_acknowledged(bot: RunningBot) -> None:
@@ -237,9 +234,9 @@ def test_a_long_report_shows_progress_then_the_answer(bot: RunningBot) -> None:
     assert len(bot.sandbox.sent) == 1  # one message, updated in place
 
 
-def test_an_event_that_cannot_be_recorded_gets_a_500_so_feishu_redelivers(bot: RunningBot) -> None:
-    bot.runtime.services.store.close()
+def test_an_event_that_cannot_be_recorded_gets_a_503_so_feishu_redelivers(bot: RunningBot) -> None:
+    bot.responder.store.close()
     database = Path(bot.settings.storage.url.removeprefix("sqlite:///"))
     shutil.rmtree(database.parent)  # the database is gone: nothing can be recorded
     push = bot.pusher.message("who booked Mercury today")
-    assert push.status == 500  # never a 2xx/4xx for an event we did not keep
+    assert push.status == 503  # never a 2xx/4xx for an event we did not keep

@@ -20,8 +20,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import parse_clock
-from bot.digest import run_digests
-from bot.services import Services
+from bot.digest.run import run_digests
+from bot.respond import Responder
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +35,17 @@ JOB_PREFIX = "digest-"
 class DigestScheduler:
     """APScheduler jobs for digests, leader-elected through the store."""
 
-    def __init__(self, services: Services, *, holder: str | None = None,
+    def __init__(self, responder: Responder, *, holder: str | None = None,
                  lease_seconds: float = LEASE_SECONDS, tick_seconds: float = TICK_SECONDS) -> None:
-        self.services = services
+        self.responder = responder
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_seconds = lease_seconds
         self.tick_seconds = tick_seconds
-        self.tz = services.settings.bot.tz
+        self.tz = responder.settings.bot.tz
         self.leader = False
         self.scheduler = BackgroundScheduler(timezone=self.tz, job_defaults={
             "coalesce": True, "max_instances": 1,
-            "misfire_grace_time": services.settings.digest.misfire_grace_seconds})
+            "misfire_grace_time": responder.settings.digest.misfire_grace_seconds})
 
     def start(self, paused: bool = False) -> None:
         """Start the scheduler thread; the first tick (lease, jobs, catch-up) runs at once."""
@@ -57,7 +57,7 @@ class DigestScheduler:
     def tick(self) -> None:
         """Renew (or try to take) the lease; the leader re-reads subscriptions, others drop their jobs."""
         try:
-            self.leader = self.services.store.acquire_lease(LEASE_NAME, self.holder, self.lease_seconds)
+            self.leader = self.responder.store.acquire_lease(LEASE_NAME, self.holder, self.lease_seconds)
         except Exception:
             log.exception("digest scheduler: lease check failed")
             self.leader = False
@@ -68,7 +68,7 @@ class DigestScheduler:
 
     def refresh(self) -> None:
         """Make the cron jobs match the distinct HH:MM times of active subscriptions."""
-        wanted = {sub.at for sub in self.services.store.subscriptions()}
+        wanted = {sub.at for sub in self.responder.store.subscriptions()}
         current = self.digest_jobs()
         self._remove_jobs(set(current) - wanted)
         for at in sorted(wanted - set(current)):
@@ -91,12 +91,12 @@ class DigestScheduler:
 
     def missed_run(self, at: str) -> datetime | None:
         """Today's (or yesterday's) run time of `at` if it passed within the misfire grace period."""
-        now = self.services.now()
+        now = self.responder.now()
         clock = parse_clock(at, "subscription time")
         last = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
         if last > now:
             last -= timedelta(days=1)
-        grace = timedelta(seconds=self.services.settings.digest.misfire_grace_seconds)
+        grace = timedelta(seconds=self.responder.settings.digest.misfire_grace_seconds)
         return last if now - last <= grace else None
 
     def _remove_jobs(self, times: set[str]) -> None:
@@ -105,11 +105,11 @@ class DigestScheduler:
 
     def run_at(self, at: str) -> None:
         """The job: post the digests of the subscriptions at `at` (if we still lead)."""
-        if not self.services.store.acquire_lease(LEASE_NAME, self.holder, self.lease_seconds):
+        if not self.responder.store.acquire_lease(LEASE_NAME, self.holder, self.lease_seconds):
             log.info("digest scheduler: not the leader any more; %s left to the leader", at)
             return
         try:
-            run = run_digests(self.services, at=at)
+            run = run_digests(self.responder, at=at)
             log.info("digest scheduler: %s: %s", at, run)
         except Exception:
             log.exception("digest scheduler: run at %s failed", at)
@@ -120,6 +120,6 @@ class DigestScheduler:
             self.scheduler.shutdown(wait=False)
         if self.leader:
             try:
-                self.services.store.release_lease(LEASE_NAME, self.holder)
+                self.responder.store.release_lease(LEASE_NAME, self.holder)
             except Exception:
                 log.exception("digest scheduler: could not release the lease")

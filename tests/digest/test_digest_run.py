@@ -11,15 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import build_services
 from bot.config import DigestSettings, PrivacySettings, Settings, StorageSettings
-from bot.digest import DigestRun, digest_kind, fetch_rows, run_digests
+from bot.digest.run import DigestRun, digest_kind, fetch_rows, run_digests
 from bot.insights import analyse, no_show_marks, offenders
+from bot.respond import Responder
 from bot.sandbox import Sandbox
-from bot.services import Services
 from bot.store import Store
-
-pytest_plugins = ["tests.pg"] if (Path(__file__).parent / "__init__.py").exists() else ["pg"]
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2025, 11, 18, 9, 0, tzinfo=TZ)  # a Tuesday morning
@@ -46,13 +43,12 @@ def sb() -> Iterator[Sandbox]:
 
 def make_services(sb: Sandbox, url: str, clock: EpochClock | None = None, *,
                   privacy: PrivacySettings | None = None, digest: DigestSettings | None = None,
-                  week_known: bool = True) -> Services:
-    """Services on the sandbox with a fixed clock; by default the earlier week's no-shows are known."""
+                  week_known: bool = True) -> Responder:
+    """Responder on the sandbox with a fixed clock; by default the earlier week's no-shows are known."""
     settings = Settings(feishu=sb.feishu_settings(), storage=StorageSettings(url),
                         privacy=privacy or PrivacySettings(), digest=digest or DigestSettings())
-    services = build_services(settings, clock=lambda: NOW)
-    services.store.close()
-    services.store = Store.open(url, clock=clock or EpochClock())
+    services = Responder.build(settings, clock=lambda: NOW,
+                               store=Store.open(url, clock=clock or EpochClock()))
     if week_known:
         for n in range(2, 7):
             services.store.put_fact("no_shows", DAY - timedelta(days=n), [])
@@ -66,7 +62,7 @@ def no_faults_left(sb: Sandbox) -> Iterator[None]:
 
 
 @pytest.fixture
-def services(sb: Sandbox, tmp_path: Path) -> Iterator[Services]:
+def services(sb: Sandbox, tmp_path: Path) -> Iterator[Responder]:
     made = make_services(sb, f"sqlite:///{tmp_path / 'roombot.db'}")
     yield made
     made.store.close()
@@ -77,7 +73,7 @@ def sent_to(sb: Sandbox, chat_id: str) -> list:
 
 
 def test_each_subscription_gets_one_card_and_a_rerun_sends_and_fetches_nothing(
-        sb: Sandbox, services: Services) -> None:
+        sb: Sandbox, services: Responder) -> None:
     services.store.add_subscription("oc_d1", chat_type="group", lang="zh")
     services.store.add_subscription("oc_d2", chat_type="p2p", lang="en", kinds=("no_shows",))
     run = run_digests(services)
@@ -95,7 +91,7 @@ def test_each_subscription_gets_one_card_and_a_rerun_sends_and_fetches_nothing(
     assert len(sent_to(sb, "oc_d1")) == 1
 
 
-def test_numbers_match_the_tenant_ground_truth(sb: Sandbox, services: Services) -> None:
+def test_numbers_match_the_tenant_ground_truth(sb: Sandbox, services: Responder) -> None:
     services.store.add_subscription("oc_truth", lang="en")
     run = run_digests(services, dry_run=True)
     truth = analyse(sb.tenant.reservations_on(DAY), [DAY], TZ)
@@ -106,7 +102,7 @@ def test_numbers_match_the_tenant_ground_truth(sb: Sandbox, services: Services) 
     assert services.store.digest_status("oc_truth", DAY, "daily:tenant") is None
 
 
-def test_removed_chat_is_deactivated_and_others_still_get_theirs(sb: Sandbox, services: Services) -> None:
+def test_removed_chat_is_deactivated_and_others_still_get_theirs(sb: Sandbox, services: Responder) -> None:
     services.store.add_subscription("oc_gone", lang="en")
     services.store.add_subscription("oc_stays", lang="en")
     sb.remove_bot_from("oc_gone")
@@ -117,7 +113,7 @@ def test_removed_chat_is_deactivated_and_others_still_get_theirs(sb: Sandbox, se
     assert not services.store.subscriptions("oc_gone", active_only=False)[0].active
 
 
-def test_dissolved_chat_is_deactivated(sb: Sandbox, services: Services) -> None:
+def test_dissolved_chat_is_deactivated(sb: Sandbox, services: Responder) -> None:
     services.store.add_subscription("oc_dissolved", lang="zh")
     sb.dissolve("oc_dissolved")
     run = run_digests(services, chat_id="oc_dissolved")
@@ -137,7 +133,7 @@ def test_crashed_send_is_retried_after_the_lease_with_the_same_uuid(sb: Sandbox,
     assert sent_to(sb, "oc_crash")[0].uuid == crashed.uuid
 
 
-def test_no_data_means_nothing_posted(sb: Sandbox, services: Services) -> None:
+def test_no_data_means_nothing_posted(sb: Sandbox, services: Responder) -> None:
     services.store.add_subscription("oc_nodata", lang="en")
     sb.faults.inject("resource_reservation_list", "permission", times=10)
     run = run_digests(services)
@@ -146,7 +142,7 @@ def test_no_data_means_nothing_posted(sb: Sandbox, services: Services) -> None:
     assert services.store.digest_status("oc_nodata", DAY, "daily:tenant") is None
 
 
-def test_export_path_equals_paging_path(sb: Sandbox, services: Services) -> None:
+def test_export_path_equals_paging_path(sb: Sandbox, services: Responder) -> None:
     paged, _ = fetch_rows(services, DAY - timedelta(days=1), DAY, lambda _m: None, export=False)
     exported, method = fetch_rows(services, DAY - timedelta(days=1), DAY, lambda _m: None, export=True)
     assert method == "export"
@@ -200,7 +196,7 @@ def test_privacy_of_reserver_names(sb: Sandbox, tmp_path: Path, mode: str, chat_
     assert ("Repeated no-shows" in body) == names_shown  # not shown (nor fetched) when names are not
 
 
-def test_floor_subscription_counts_only_its_rooms(sb: Sandbox, services: Services) -> None:
+def test_floor_subscription_counts_only_its_rooms(sb: Sandbox, services: Responder) -> None:
     directory = services.directory.get()
     floor = next(level for level in directory.levels if level.name == "4F" and directory.rooms_under(level.level_id))
     services.store.add_subscription("oc_floor", level_id=floor.level_id, level_label="4F", lang="en")
@@ -218,7 +214,7 @@ def _two_concurrent_runs(sb: Sandbox, url: str) -> list[DigestRun]:
     results: list[DigestRun] = []
     barrier = threading.Barrier(2)
 
-    def go(services: Services) -> None:
+    def go(services: Responder) -> None:
         barrier.wait()
         results.append(run_digests(services))
 
@@ -243,7 +239,7 @@ def test_two_concurrent_runs_send_each_digest_once(sb: Sandbox, store_url: str) 
     assert all(len(sent_to(sb, chat)) == 1 for chat in chats)
 
 
-def test_run_for_one_time_of_day_only(sb: Sandbox, services: Services) -> None:
+def test_run_for_one_time_of_day_only(sb: Sandbox, services: Responder) -> None:
     services.store.add_subscription("oc_at9", at="09:00", lang="en")
     services.store.add_subscription("oc_at10", at="10:00", lang="en")
     run = run_digests(services, at="10:00", dry_run=True)

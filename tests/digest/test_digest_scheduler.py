@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import build_services
 from bot.config import DigestSettings, FeishuSettings, Settings, StorageSettings
-from bot.scheduler import LEASE_NAME, DigestScheduler
+from bot.digest.scheduler import LEASE_NAME, DigestScheduler
+from bot.respond import Responder
 from bot.store import Store
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -106,7 +106,7 @@ def test_the_job_posts_digests_for_its_time_only(sandbox, tmp_path: Path) -> Non
     """The 09:30 job really runs the digest: the sandbox receives it for the 09:30 chat only."""
     settings = Settings(sandbox.feishu_settings(),
                         storage=StorageSettings(f"sqlite:///{tmp_path / 'job.db'}"))
-    real = build_services(settings)
+    real = Responder.build(settings)
     real.store.add_subscription("oc_at_0930", at="09:30")
     real.store.add_subscription("oc_at_1805", at="18:05")
     scheduler = DigestScheduler(real, holder="a")

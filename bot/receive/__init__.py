@@ -1,0 +1,1 @@
+"""Where a message enters: verify, convert, record, acknowledge."""

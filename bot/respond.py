@@ -1,0 +1,212 @@
+"""The one pipeline: understand -> answer -> render -> send once. The one place errors become cards.
+
+    responder = Responder.build(settings)
+    responder.respond(item)          # a message, a click, the bot joining or leaving a chat
+
+A `Responder` holds what lives for the whole process (settings, the Feishu gateway, the cached
+room directory, the store, the clock); each answer gets its own `AnswerContext` with `now` read once.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot import actions
+from bot.answer import AnswerContext, errors
+from bot.answer.report import LIST_DAYS, report_days
+from bot.answer.router import answer
+from bot.cards import render
+from bot.config import Settings
+from bot.directory import Directory, DirectoryCache
+from bot.feishu.errors import ChatUnreachable, FeishuError
+from bot.feishu.gateway import FeishuGateway
+from bot.feishu.models import SentMessage
+from bot.queries import Help, Lang, Query, Reply, Report
+from bot.receive.events import BotAdded, BotRemoved, CardAction, Inbound, IncomingMessage
+from bot.store import Store
+from bot.understand import parse
+
+log = logging.getLogger(__name__)
+CJK = re.compile(r"[\u3400-\u9fff]")
+Card = dict[str, Any]
+
+
+def send_uuid(key: str) -> str:
+    """A stable Feishu `uuid` for the answer to one inbound item, so a re-run is not posted twice."""
+    return hashlib.sha1(key.encode()).hexdigest()[:32]
+
+
+class Responder:
+    """Turns inbound items into cards and sends each answer once, through the gateway."""
+
+    def __init__(self, settings: Settings, gateway: FeishuGateway, directory: DirectoryCache,
+                 store: Store, clock: Callable[[], datetime]) -> None:
+        self.settings = settings
+        self.gateway = gateway
+        self.directory = directory
+        self.store = store
+        self.clock = clock
+        self._bot_open_id = ""
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Callable[[], datetime] | None = None,
+              store: Store | None = None) -> Responder:
+        """Wire the gateway, directory cache and store from settings (no network I/O)."""
+        tz = settings.bot.tz
+        clock = clock or (lambda: datetime.now(tz))
+        gateway = FeishuGateway(settings.feishu, tz=tz, clock=clock,
+                                time_budget=settings.bot.time_budget_seconds)
+        root = settings.bot.room_level_id
+        directory = DirectoryCache(lambda: Directory.load(gateway, root))
+        return cls(settings, gateway, directory, store or Store.open(settings.storage.url), clock)
+
+    def now(self) -> datetime:
+        """The current time in the tenant timezone, to the second."""
+        return self.clock().astimezone(self.settings.bot.tz).replace(microsecond=0)
+
+    def context(self, chat_id: str = "", chat_type: str = "p2p",
+                user_open_id: str = "") -> AnswerContext:
+        """The context of one answer: the directory snapshot and `now`, read once."""
+        return AnswerContext(gateway=self.gateway, directory=self.directory.get(),
+                             settings=self.settings, now=self.now(), chat_id=chat_id,
+                             chat_type=chat_type, user_open_id=user_open_id, store=self.store)
+
+    # -- the pipeline ------------------------------------------------------------------------
+
+    def respond(self, item: Inbound) -> Card | None:
+        """Handle one inbound item; returns the new card for a button click, None otherwise."""
+        if isinstance(item, IncomingMessage):
+            self._on_message(item)
+        elif isinstance(item, CardAction):
+            return self._on_click(item)
+        elif isinstance(item, BotAdded):
+            self._on_bot_added(item)
+        elif isinstance(item, BotRemoved):
+            self.store.deactivate_chat(item.chat_id, item.reason)
+        return None
+
+    def card_for_text(self, text: str) -> Card:
+        """The card roombot would reply with to `text` in a DM (for `roombot ask`)."""
+        message = IncomingMessage("cli", "cli", "", "p2p", "", "user", "text", text)
+        return self._safely("cli", lang_of(text), lambda: self._answer_message(message, None))
+
+    def deliver(self, chat_id: str, reply: Reply, uuid: str) -> SentMessage:
+        """Render a reply and post it to a chat once (digests, nudges)."""
+        return self.gateway.send_card(chat_id, render(reply), uuid=uuid)
+
+    def dead_letter(self, item: Inbound, reason: str) -> None:
+        """Tell the asker honestly that their question could not be answered (best effort)."""
+        if not isinstance(item, IncomingMessage) or not self._wants_answer(item):
+            return
+        card = render(errors.unexpected_error_reply(lang_of(item.text), item.event_id))
+        try:
+            self.gateway.reply_card(item.message_id, card, uuid=send_uuid("dead:" + item.dedupe_key))
+        except FeishuError as exc:
+            log.warning("event %s: dead letter (%s); error card not sent: %s",
+                        item.event_id, reason, exc)
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def _on_message(self, message: IncomingMessage) -> None:
+        if not self._wants_answer(message):
+            return
+        progress = _Progress(self.gateway, message)
+        card = self._safely(message.event_id, lang_of(message.text),
+                            lambda: self._answer_message(message, progress))
+        progress.deliver(card)
+
+    def _wants_answer(self, message: IncomingMessage) -> bool:
+        """Users' messages in DMs, and in groups only when the bot is @-mentioned."""
+        if message.sender_type != "user":
+            return False
+        if message.chat_type == "p2p":
+            return True
+        if not self._bot_open_id:
+            self._bot_open_id = self.gateway.bot_open_id()
+        return self._bot_open_id in message.mentioned_open_ids
+
+    def _answer_message(self, message: IncomingMessage, progress: _Progress | None) -> Card:
+        ctx = self.context(message.chat_id, message.chat_type, message.sender_open_id)
+        query = self._understand(message, ctx)
+        log.info("event %s: %s", message.event_id, type(query).__name__)
+        if progress is not None and isinstance(query, Report):
+            days = len(report_days(query.window, ctx.now))
+            if days > LIST_DAYS:  # Feishu's export: minutes at worst
+                working = Reply("working", {"days": days, "place": query.place.label}, query.lang)
+                progress.start(render(working))
+        return render(answer(query, ctx))
+
+    def _understand(self, message: IncomingMessage, ctx: AnswerContext) -> Query:
+        """Parse the text, or explain what the bot understands when there is no text."""
+        if message.message_type != "text" or not message.text.strip():
+            return Help("zh", reason="not_text")
+        return parse(message.text, ctx.now, ctx.directory,
+                     slot_minutes=self.settings.bot.slot_minutes)
+
+    # -- clicks and chat events -----------------------------------------------------------------
+
+    def _on_click(self, action: CardAction) -> Card:
+        lang: Lang = "zh" if action.value.get("lang") == "zh" else "en"
+        return self._safely(action.event_id, lang, lambda: self._answer_click(action, lang))
+
+    def _answer_click(self, action: CardAction, lang: Lang) -> Card:
+        # A click does not say which kind of chat it came from: assume the stricter group rules.
+        ctx = self.context(action.chat_id, "group", action.operator_open_id)
+        try:
+            query = actions.decode(action.value, ctx.directory, ctx.now)
+        except actions.BadAction as exc:
+            log.warning("event %s: rejected button value: %s", action.event_id, exc)
+            return render(Reply("expired", {}, lang))
+        return render(answer(query, ctx))
+
+    def _on_bot_added(self, event: BotAdded) -> None:
+        """Introduce the bot to a group it just joined."""
+        card = self._safely(event.event_id, "zh", lambda: render(answer(
+            Help("zh", reason="greeting"),
+            self.context(event.chat_id, "group", event.operator_open_id))))
+        try:
+            self.gateway.send_card(event.chat_id, card, uuid=send_uuid(event.dedupe_key))
+        except ChatUnreachable:
+            log.info("event %s: chat %s gone before the greeting", event.event_id, event.chat_id)
+
+    def _safely(self, ref: str, lang: Lang, build: Callable[[], Card]) -> Card:
+        """Build a card; Feishu failures and our own bugs become an honest error card."""
+        try:
+            return build()
+        except FeishuError as exc:
+            log.warning("event %s: Feishu error %s %s log_id=%s", ref, exc.code, exc.msg,
+                        exc.log_id)
+            return render(errors.feishu_error_reply(exc, lang))
+        except Exception:
+            log.exception("event %s: answering failed", ref)
+            return render(errors.unexpected_error_reply(lang, ref))
+
+
+class _Progress:
+    """The reply to one message: sent once, or a 'working on it' card first and the answer
+    patched in. Both sends carry the item's uuid, so a re-run after a crash posts nothing new."""
+
+    def __init__(self, gateway: FeishuGateway, message: IncomingMessage) -> None:
+        self._gateway, self._message = gateway, message
+        self._placeholder = ""
+
+    def start(self, card: Card) -> None:
+        sent = self._gateway.reply_card(self._message.message_id, card,
+                                        uuid=send_uuid(self._message.dedupe_key))
+        self._placeholder = sent.message_id
+
+    def deliver(self, card: Card) -> None:
+        if self._placeholder:
+            self._gateway.patch_card(self._placeholder, card)
+        else:
+            self._gateway.reply_card(self._message.message_id, card,
+                                     uuid=send_uuid(self._message.dedupe_key))
+
+
+def lang_of(text: str) -> Lang:
+    """Chinese when the text has any CJK character, else English."""
+    return "zh" if CJK.search(text) else "en"
