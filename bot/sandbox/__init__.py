@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from bot.sandbox.directory import User
+from bot.sandbox.longconn import ClientConfig, Delivery, LongConnection
 from bot.sandbox.messages import SentRecord
 from bot.sandbox.pusher import EventPusher, Push
 from bot.sandbox.run import serve_forever
@@ -13,4 +14,5 @@ from bot.sandbox.sandbox import Sandbox
 from bot.sandbox.server import RecordedCall
 from bot.sandbox.tenant import Tenant
 
-__all__ = ["EventPusher", "Push", "RecordedCall", "Sandbox", "SentRecord", "Tenant", "User", "serve_forever"]
+__all__ = ["ClientConfig", "Delivery", "EventPusher", "LongConnection", "Push", "RecordedCall",
+           "Sandbox", "SentRecord", "Tenant", "User", "serve_forever"]

@@ -1,4 +1,7 @@
-"""`EventPusher`: posts events and card callbacks to a webhook exactly as Feishu does (contract sections 2 and 3)."""
+"""`EventPusher`: posts events and card callbacks to a webhook exactly as Feishu does (contract sections 2 and 3).
+
+`EventFactory` builds the plaintext events; the long connection (longconn.py) sends the same ones.
+"""
 from __future__ import annotations
 
 import json
@@ -80,23 +83,18 @@ def _valid_card(card: Any) -> bool:
     return card.get("type") == "template" and isinstance(card["data"].get("template_id"), str)
 
 
-class EventPusher:
-    """Builds v2 envelopes, encrypts them (AES-256-CBC) and signs them, then posts them to one URL."""
+class EventFactory:
+    """Builds the plaintext schema 2.0 events Feishu pushes (webhook and long connection alike)."""
 
-    def __init__(self, sb: Sandbox, url: str, *, encrypt: bool = True, sign: bool = True) -> None:
+    def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
-        self.url = url
-        self.encrypt = encrypt
-        self.sign = sign
         self.group_chat_id = "oc_" + stable_hex("group", sb.seed)
-
-    # --- events --------------------------------------------------------------------------------
 
     def message(self, text: str, *, chat_type: str = "p2p", chat_id: str | None = None,
                 sender: User | str | None = None, mention_bot: bool | None = None,
                 message_type: str = "text", event_id: str | None = None,
-                message_id: str | None = None) -> Push:
-        """im.message.receive_v1 from a user; in groups the bot is @-mentioned unless mention_bot=False."""
+                message_id: str | None = None) -> tuple[dict[str, Any], str]:
+        """im.message.receive_v1 and its message_id, registered so the bot may reply to it."""
         user = self._user(sender)
         chat_id = chat_id or (p2p_chat_id(user.open_id) if chat_type == "p2p" else self.group_chat_id)
         mention = chat_type == "group" if mention_bot is None else mention_bot
@@ -112,20 +110,93 @@ class EventPusher:
         self.sb.messenger.register(message_id, chat_id)
         event = {"sender": {"sender_id": _ids(user), "sender_type": "user",
                             "tenant_key": self._tenant_key}, "message": message}
-        return self._send(self.envelope("im.message.receive_v1", event, event_id), message_id=message_id)
+        return self.envelope("im.message.receive_v1", event, event_id), message_id
 
     def card_action(self, value: dict[str, Any], *, message_id: str, chat_id: str,
-                    operator: User | str | None = None) -> Push:
-        """card.action.trigger for a button click; Push.json is the reply, Push.error its Feishu verdict."""
+                    operator: User | str | None = None,
+                    form_value: dict[str, Any] | None = None) -> dict[str, Any]:
+        """card.action.trigger for a button click (a form submit when form_value is given)."""
         user = self._user(operator)
+        action: dict[str, Any] = {"value": value, "tag": "button",
+                                  "name": "Button_" + secrets.token_hex(4),
+                                  "timezone": str(self.sb.tenant.tz)}
+        if form_value is not None:
+            action["form_value"] = form_value
         event = {"operator": {"tenant_key": self._tenant_key, **_ids(user)},
-                 "token": "c-" + secrets.token_hex(20),
-                 "action": {"value": value, "tag": "button", "name": "Button_" + secrets.token_hex(4),
-                            "timezone": str(self.sb.tenant.tz)},
-                 "host": "im_message",
+                 "token": "c-" + secrets.token_hex(20), "action": action, "host": "im_message",
                  "context": {"open_message_id": message_id, "open_chat_id": chat_id}}
         # The callback doc's example carries create_time in microseconds.
-        envelope = self.envelope("card.action.trigger", event, None, micro=True)
+        return self.envelope("card.action.trigger", event, None, micro=True)
+
+    def bot_added(self, chat_id: str, operator: User | str | None = None) -> dict[str, Any]:
+        """im.chat.member.bot.added_v1: the bot joined a group (sends to it work again)."""
+        user = self._user(operator)
+        self.sb.messenger.add_bot(chat_id)
+        event = {"chat_id": chat_id, "operator_id": _ids(user), "external": False,
+                 "operator_tenant_key": self._tenant_key, "name": "会议室群 Rooms",
+                 "i18n_names": {"zh_cn": "会议室群", "en_us": "Rooms", "ja_jp": "会議室"}}
+        return self.envelope("im.chat.member.bot.added_v1", event, None)
+
+    def envelope(self, event_type: str, event: dict[str, Any], event_id: str | None,
+                 micro: bool = False) -> dict[str, Any]:
+        """The schema 2.0 envelope around an event."""
+        created = int(self.sb.now().timestamp() * (1_000_000 if micro else 1000))
+        return {"schema": "2.0",
+                "header": {"event_id": event_id or uuid_lib.uuid4().hex, "event_type": event_type,
+                           "create_time": str(created), "token": self.sb.verification_token,
+                           "app_id": self.sb.app_id, "tenant_key": self._tenant_key},
+                "event": event}
+
+    @property
+    def _tenant_key(self) -> str:
+        return self.sb.tenant.directory.tenant_key
+
+    def _user(self, who: User | str | None) -> User:
+        if isinstance(who, User):
+            return who
+        directory = self.sb.tenant.directory
+        if who is None:
+            return directory.users[0]
+        found = directory.user(who)
+        return found or User(who, "on_" + stable_hex("union", who), stable_hex("uid", who, length=8), who, "")
+
+    def _bot_mention(self) -> dict[str, Any]:
+        directory = self.sb.tenant.directory
+        return {"key": "@_user_1",
+                "id": {"union_id": "on_" + stable_hex("union", directory.bot_open_id), "user_id": "",
+                       "open_id": directory.bot_open_id},
+                "name": directory.bot_name, "tenant_key": self._tenant_key, "mentioned_type": "bot"}
+
+
+class EventPusher:
+    """Builds v2 envelopes, encrypts them (AES-256-CBC) and signs them, then posts them to one URL."""
+
+    def __init__(self, sb: Sandbox, url: str, *, encrypt: bool = True, sign: bool = True) -> None:
+        self.sb = sb
+        self.url = url
+        self.encrypt = encrypt
+        self.sign = sign
+        self.events = EventFactory(sb)
+        self.group_chat_id = self.events.group_chat_id
+
+    # --- events --------------------------------------------------------------------------------
+
+    def message(self, text: str, *, chat_type: str = "p2p", chat_id: str | None = None,
+                sender: User | str | None = None, mention_bot: bool | None = None,
+                message_type: str = "text", event_id: str | None = None,
+                message_id: str | None = None) -> Push:
+        """im.message.receive_v1 from a user; in groups the bot is @-mentioned unless mention_bot=False."""
+        envelope, message_id = self.events.message(
+            text, chat_type=chat_type, chat_id=chat_id, sender=sender, mention_bot=mention_bot,
+            message_type=message_type, event_id=event_id, message_id=message_id)
+        return self._send(envelope, message_id=message_id)
+
+    def card_action(self, value: dict[str, Any], *, message_id: str, chat_id: str,
+                    operator: User | str | None = None,
+                    form_value: dict[str, Any] | None = None) -> Push:
+        """card.action.trigger for a button click; Push.json is the reply, Push.error its Feishu verdict."""
+        envelope = self.events.card_action(value, message_id=message_id, chat_id=chat_id,
+                                           operator=operator, form_value=form_value)
         push = self._send(envelope, message_id=message_id)
         if not push.error:
             push.error = callback_reply_error(push.status, push.body, push.elapsed)
@@ -133,12 +204,7 @@ class EventPusher:
 
     def bot_added(self, chat_id: str, operator: User | str | None = None) -> Push:
         """im.chat.member.bot.added_v1: the bot joined a group (sends to it work again)."""
-        user = self._user(operator)
-        self.sb.messenger.add_bot(chat_id)
-        event = {"chat_id": chat_id, "operator_id": _ids(user), "external": False,
-                 "operator_tenant_key": self._tenant_key, "name": "会议室群 Rooms",
-                 "i18n_names": {"zh_cn": "会议室群", "en_us": "Rooms", "ja_jp": "会議室"}}
-        return self._send(self.envelope("im.chat.member.bot.added_v1", event, None))
+        return self._send(self.events.bot_added(chat_id, operator))
 
     def url_verification(self, encrypted: bool = True) -> Push:
         """The URL check: {"challenge","token","type"}; Push.json should echo the challenge."""
@@ -167,12 +233,7 @@ class EventPusher:
     def envelope(self, event_type: str, event: dict[str, Any], event_id: str | None,
                  micro: bool = False) -> dict[str, Any]:
         """The schema 2.0 envelope around an event."""
-        created = int(self.sb.now().timestamp() * (1_000_000 if micro else 1000))
-        return {"schema": "2.0",
-                "header": {"event_id": event_id or uuid_lib.uuid4().hex, "event_type": event_type,
-                           "create_time": str(created), "token": self.sb.verification_token,
-                           "app_id": self.sb.app_id, "tenant_key": self._tenant_key},
-                "event": event}
+        return self.events.envelope(event_type, event, event_id, micro)
 
     def _send(self, payload: dict[str, Any], *, message_id: str = "", encrypt: bool | None = None) -> Push:
         plaintext = json.dumps(payload, ensure_ascii=False)
@@ -192,26 +253,6 @@ class EventPusher:
             headers.update({"X-Lark-Request-Timestamp": timestamp, "X-Lark-Request-Nonce": nonce,
                             "X-Lark-Signature": crypto.signature(timestamp, nonce, self.sb.encrypt_key, body)})
         return headers
-
-    @property
-    def _tenant_key(self) -> str:
-        return self.sb.tenant.directory.tenant_key
-
-    def _user(self, who: User | str | None) -> User:
-        if isinstance(who, User):
-            return who
-        directory = self.sb.tenant.directory
-        if who is None:
-            return directory.users[0]
-        found = directory.user(who)
-        return found or User(who, "on_" + stable_hex("union", who), stable_hex("uid", who, length=8), who, "")
-
-    def _bot_mention(self) -> dict[str, Any]:
-        directory = self.sb.tenant.directory
-        return {"key": "@_user_1",
-                "id": {"union_id": "on_" + stable_hex("union", directory.bot_open_id), "user_id": "",
-                       "open_id": directory.bot_open_id},
-                "name": directory.bot_name, "tenant_key": self._tenant_key, "mentioned_type": "bot"}
 
 
 def _ids(user: User) -> dict[str, str]:

@@ -16,6 +16,7 @@ from bot.sandbox.bookings import Booking
 from bot.sandbox.directory import stable_hex
 from bot.sandbox.exports import EXPORT_ROUTES, ExportStore
 from bot.sandbox.faults import Faults
+from bot.sandbox.longconn import WS_ROUTES, LongConnection
 from bot.sandbox.messages import IM_ROUTES, Messenger, SentRecord
 from bot.sandbox.server import RecordedCall, Route, SandboxApp
 from bot.sandbox.tenant import Clock, Tenant
@@ -40,7 +41,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 def routes() -> tuple[Route, ...]:
     """Every endpoint the sandbox serves (more specific paths first)."""
-    return VC_ROUTES + EXPORT_ROUTES + IM_ROUTES
+    return VC_ROUTES + EXPORT_ROUTES + IM_ROUTES + WS_ROUTES
 
 
 class Sandbox:
@@ -64,6 +65,7 @@ class Sandbox:
         self._queries: OrderedDict[tuple[Any, ...], list[Booking]] = OrderedDict()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._longconn: LongConnection | None = None
         self.exports = ExportStore(self)
         self.url = ""
 
@@ -87,6 +89,8 @@ class Sandbox:
 
     def stop(self) -> None:
         """Shut the server down and forget this app's cached SDK token."""
+        if self._longconn is not None:
+            self._longconn.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -173,6 +177,14 @@ class Sandbox:
         from bot.sandbox.pusher import EventPusher
 
         return EventPusher(self, webhook_url, encrypt=encrypt)
+
+    def long_connection(self) -> LongConnection:
+        """The long-connection (WebSocket) side, started on first use (the endpoint route too)."""
+        with self._lock:
+            if self._longconn is None:
+                self._longconn = LongConnection(self)
+                self._longconn.start()
+            return self._longconn
 
     def register_messages(self, items: Iterable[tuple[str, str]]) -> None:
         """Make (message_id, chat_id) pairs known, so the bot may reply to them."""
