@@ -65,6 +65,7 @@ def run_forever(settings: Settings) -> None:
             scheduler.shutdown()
         if workers is not None:
             workers.stop(wait=False)
+        inbox.close()
 
 
 def worker_main(settings: Settings, number: int, wakeup: Semaphore, parent: int) -> None:

@@ -44,6 +44,7 @@ class AnswerWorkers:
         self._stop.set()
         self.inbox.nudge()
         self._pool.shutdown(wait=wait)
+        self.inbox.close()
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until nothing is waiting in the inbox or in hand (for tests and the demo)."""
@@ -51,25 +52,31 @@ class AnswerWorkers:
         while time.monotonic() < deadline:
             with self._idle:
                 if self._busy == 0 and self.inbox.store.claimable() == 0:
+                    self.inbox.flush()
                     return True
                 self._idle.wait(0.05)
         return False
 
     def _dispatch(self) -> None:
+        """Claim as many items as there are free threads (one transaction), then sleep."""
         while not self._stop.is_set():
-            self._slots.acquire()
+            self._slots.acquire()  # at least one thread is free
+            free = 1
+            while self._slots.acquire(blocking=False):
+                free += 1
             try:
-                claimed = None if self._stop.is_set() else self.inbox.claim()
+                claimed = [] if self._stop.is_set() else self.inbox.claim(free)
             except Exception:
                 log.exception("inbox: claim failed")
-                claimed = None
-            if claimed is None:
+                claimed = []
+            for _unused in range(free - len(claimed)):
                 self._slots.release()
-                self.inbox.wait(BACKSTOP_POLL_SECONDS)
-                continue
             with self._idle:
-                self._busy += 1
-            self._pool.submit(self._answer, claimed)
+                self._busy += len(claimed)
+            for item in claimed:
+                self._pool.submit(self._answer, item)
+            if not claimed:
+                self.inbox.wait(BACKSTOP_POLL_SECONDS)
 
     def _answer(self, claimed: Claimed) -> None:
         try:

@@ -70,10 +70,10 @@ def test_an_item_whose_worker_keeps_dying_becomes_a_dead_letter_with_an_honest_c
     poison = question(sandbox, 1)
     inbox.record(poison)
     for _crash in range(3):  # claimed, then the worker is killed: nothing finishes it
-        assert inbox.claim() is not None
+        assert len(inbox.claim()) == 1
         clock.now += 11  # the lease lapses
-    last = inbox.claim()
-    assert last is not None and last.attempts == 4
+    [last] = inbox.claim()
+    assert last.attempts == 4
     answer_one(inbox, responder, last)
     assert responder.store.event_status(poison.dedupe_key) == "dead"
     [card] = sandbox.sent
@@ -90,14 +90,26 @@ def test_a_reply_feishu_refuses_is_retried_then_given_up(
     sandbox.faults.inject("/reply", "permission", times=100)
     try:
         for attempt in range(1, 4):
-            claimed = inbox.claim()
-            assert claimed is not None and claimed.attempts == attempt
+            [claimed] = inbox.claim()
+            assert claimed.attempts == attempt
             answer_one(inbox, responder, claimed)
-            assert inbox.claim() is None  # waiting for its retry time
+            assert inbox.claim() == []  # waiting for its retry time
             clock.now += 16
         assert responder.store.event_status(item.dedupe_key) == "dead"
     finally:
         sandbox.faults.clear()
+
+
+def test_one_claim_takes_the_oldest_items_for_every_free_thread(
+        sandbox: Sandbox, responder: Responder) -> None:
+    inbox = Inbox(responder.store)
+    items = [question(sandbox, 10 + n) for n in range(5)]
+    for item in items:
+        inbox.record(item)
+    first = inbox.claim(3)
+    assert [c.key for c in first] == [item.dedupe_key for item in items[:3]]
+    assert [c.key for c in inbox.claim(3)] == [item.dedupe_key for item in items[3:]]
+    assert inbox.claim(3) == []
 
 
 def test_an_unreadable_stored_item_is_dead_and_does_not_block_the_next(
@@ -120,7 +132,6 @@ def test_a_bot_sender_is_recorded_but_never_answered(sandbox: Sandbox,
     inbox = Inbox(responder.store)
     other_bot: Any = IncomingMessage("ev_b", "om_b", "oc_b", "p2p", "ou_bot", "app", "text", "help")
     inbox.record(other_bot)
-    claimed = inbox.claim()
-    assert claimed is not None
+    [claimed] = inbox.claim()
     answer_one(inbox, responder, claimed)
     assert sandbox.sent == [] and responder.store.event_status("msg:om_b") == "done"

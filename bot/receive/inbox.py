@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.receive.events import Inbound, from_payload, kind_of, to_payload
-from bot.store import Store
+from bot.store import InboundEvent, Store
 
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 10.0  # a dead worker's item is claimed again this soon
 RETRY_SECONDS = 15.0  # a failed attempt waits this long (Feishu's own first retry interval)
+FLUSH_SECONDS = 0.2  # finished items are marked done together, at most this late
 
 
 class Semaphore(Protocol):
@@ -50,8 +51,10 @@ class Inbox:
         self.lease_seconds = lease_seconds
         self.retry_seconds = retry_seconds
         self._held: set[str] = set()
+        self._finished: list[str] = []
         self._held_lock = threading.Lock()
-        self._heartbeat: threading.Thread | None = None
+        self._housekeeping: threading.Thread | None = None
+        self._closed = threading.Event()
 
     # -- the doors ---------------------------------------------------------------------------
 
@@ -76,11 +79,13 @@ class Inbox:
         """Wake a sleeping worker (e.g. to see that it should stop)."""
         self._wakeup.release()
 
-    def claim(self) -> Claimed | None:
-        """Lease the oldest waiting item; None when there is none."""
-        event = self.store.claim_next(self.lease_seconds)
-        if event is None:
-            return None
+    def claim(self, limit: int = 1) -> list[Claimed]:
+        """Lease up to `limit` of the oldest waiting items (one transaction)."""
+        return [self._claimed(event) for event in self.store.claim_batch(limit,
+                                                                        self.lease_seconds)]
+
+    @staticmethod
+    def _claimed(event: InboundEvent) -> Claimed:
         try:
             item: Inbound | None = from_payload(event.kind, event.payload)
         except (KeyError, TypeError, ValueError) as exc:
@@ -93,10 +98,10 @@ class Inbox:
         """Keep renewing the lease of `key` while the caller works on it."""
         with self._held_lock:
             self._held.add(key)
-            if self._heartbeat is None:
-                self._heartbeat = threading.Thread(target=self._renew_forever, daemon=True,
-                                                   name="roombot-inbox-heartbeat")
-                self._heartbeat.start()
+            if self._housekeeping is None:
+                self._housekeeping = threading.Thread(target=self._housekeep, daemon=True,
+                                                      name="roombot-inbox")
+                self._housekeeping.start()
         try:
             yield
         finally:
@@ -104,8 +109,21 @@ class Inbox:
                 self._held.discard(key)
 
     def done(self, key: str) -> None:
-        """The item was answered."""
-        self.store.mark_done(key)
+        """The item was answered. It is marked done with others within FLUSH_SECONDS, still
+        under its lease: a crash before that re-answers it with the same uuid, which Feishu
+        de-duplicates, so nothing is posted twice."""
+        with self._held_lock:
+            self._finished.append(key)
+            now = self._housekeeping is None
+        if now:
+            self.flush()
+
+    def flush(self) -> None:
+        """Mark every finished item done now."""
+        with self._held_lock:
+            keys, self._finished = self._finished, []
+        if keys:
+            self.store.mark_done(*keys)
 
     def failed(self, key: str, error: str) -> bool:
         """Count a failed attempt; True when the item is now a dead letter."""
@@ -120,12 +138,21 @@ class Inbox:
     def max_attempts(self) -> int:
         return self.store.max_attempts
 
-    def _renew_forever(self) -> None:
-        while True:
-            time.sleep(self.lease_seconds / 3)
-            with self._held_lock:
-                keys = sorted(self._held)
+    def close(self) -> None:
+        """Stop the housekeeping thread after marking every finished item done."""
+        self._closed.set()
+        self.flush()
+
+    def _housekeep(self) -> None:
+        """Mark finished items done every FLUSH_SECONDS; renew held leases every third of one."""
+        renewed = time.monotonic()
+        while not self._closed.wait(FLUSH_SECONDS):
             try:
-                self.store.renew_leases(keys, self.lease_seconds)
-            except Exception:  # the next beat tries again; a lapsed lease only means a re-answer
-                log.exception("inbox: could not renew %d lease(s)", len(keys))
+                self.flush()
+                if time.monotonic() - renewed >= self.lease_seconds / 3:
+                    renewed = time.monotonic()
+                    with self._held_lock:
+                        keys = sorted(self._held)
+                    self.store.renew_leases(keys, self.lease_seconds)
+            except Exception:  # the next round tries again; a lapsed lease means a re-answer
+                log.exception("inbox: housekeeping failed")

@@ -93,6 +93,9 @@ class _SQLiteBackend:
         self._lock = threading.Lock()
         self._shared_lock = threading.RLock() if path == ":memory:" else None
         self._shared: sqlite3.Connection | None = None
+        # This process's writers queue here, woken at once, instead of in SQLite's busy handler,
+        # which sleeps up to 100 ms between tries: an ack must not wait behind its own siblings.
+        self._write_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -120,8 +123,8 @@ class _SQLiteBackend:
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Cursor]:
-        """BEGIN IMMEDIATE for writes (writers queue on the busy timeout), BEGIN for reads."""
-        with self._shared_lock or _nullcontext():
+        """BEGIN IMMEDIATE for writes (one writer per process at a time), BEGIN for reads."""
+        with self._shared_lock or _nullcontext(), self._write_lock if write else _nullcontext():
             conn = self._conn()
             cur = conn.cursor()
             try:

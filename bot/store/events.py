@@ -19,10 +19,13 @@ EVENT_SQL = {
     "accept_event": "INSERT INTO events (key, kind, payload, received_at, attempts, lease_until) "
                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
     "claimable": f"SELECT COUNT(*) FROM events WHERE {_CLAIMABLE}",
-    "claim_next": "UPDATE events SET lease_until = ?, attempts = attempts + 1 WHERE key = ("
-                  f"SELECT key FROM events WHERE {_CLAIMABLE} ORDER BY received_at LIMIT 1 "
-                  "{skip_locked}) "
-                  f"AND {_CLAIMABLE} RETURNING key, kind, payload, received_at, attempts",
+    # The picked keys are materialised once: PostgreSQL may re-run a plain IN (… LIMIT n)
+    # subquery per row and lease more than n.
+    "claim_next": "WITH picked AS MATERIALIZED (SELECT key FROM events WHERE "
+                  f"{_CLAIMABLE} ORDER BY received_at LIMIT ? " "{skip_locked}) "
+                  "UPDATE events SET lease_until = ?, attempts = attempts + 1 "
+                  f"WHERE key IN (SELECT key FROM picked) AND {_CLAIMABLE} "
+                  "RETURNING key, kind, payload, received_at, attempts",
     "claim_key": "UPDATE events SET lease_until = ?, attempts = attempts + 1 "
                  f"WHERE key = ? AND {_CLAIMABLE}",
     "pending_events": "SELECT key, kind, payload, received_at, attempts FROM events "
@@ -74,11 +77,16 @@ class EventTable(Database):
 
     def claim_next(self, lease_seconds: float) -> InboundEvent | None:
         """Lease the oldest claimable event to the caller; None when there is none."""
+        claimed = self.claim_batch(1, lease_seconds)
+        return claimed[0] if claimed else None
+
+    def claim_batch(self, limit: int, lease_seconds: float) -> list[InboundEvent]:
+        """Lease up to `limit` of the oldest claimable events in one transaction, oldest first."""
         now = self._clock()
         with self._db.transaction() as cur:
-            cur.execute(self.sql("claim_next"), (now + lease_seconds, now, now))
-            row = cur.fetchone()
-        return _event(row) if row else None
+            cur.execute(self.sql("claim_next"), (now, limit, now + lease_seconds, now))
+            rows = cur.fetchall()
+        return sorted((_event(row) for row in rows), key=lambda e: e.received_at)
 
     def claim_pending(self, key: str, lease_seconds: float) -> bool:
         """Lease one pending event; False if done, dead, or leased by someone else."""
@@ -99,9 +107,12 @@ class EventTable(Database):
             for key in keys:
                 cur.execute(self.sql("renew"), (until, key))
 
-    def mark_done(self, key: str) -> None:
-        """The event was answered; it is no longer pending."""
-        self._write("mark_done", (self._clock(), key))
+    def mark_done(self, *keys: str) -> None:
+        """The events were answered; they are no longer pending (one transaction)."""
+        now = self._clock()
+        with self._db.transaction() as cur:
+            for key in keys:
+                cur.execute(self.sql("mark_done"), (now, key))
 
     def mark_failed(self, key: str, error: str, retry_after_seconds: float = 0.0) -> bool:
         """The attempt failed: retry no sooner than `retry_after_seconds`, or, after
