@@ -1,27 +1,28 @@
 """The room directory: rooms and levels from Feishu, the level tree, place labels and name lookup.
 
+Names are looked up through a `NameIndex` (bot/understand/names.py): exact names and their
+variants, building short names, pinyin, prefixes and fuzzy matches, built once per load.
 Levels form a tree under the tenant root. A level whose name looks like a floor ("5F", "5楼",
 "Floor 5", "B1") is a floor; any other level below the root is a building (its floors' parent).
 Floor labels read "T2 · 7F", or just "7F" when the tenant has at most one building.
 """
 from __future__ import annotations
 
-import difflib
 import logging
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from bot.feishu.models import Room, RoomLevel
 from bot.queries import TENANT, Place, PlaceKind
-from bot.understand.normalise import floor_key, fold_name, name_tokens
+from bot.understand.names import NameIndex
+from bot.understand.normalise import floor_key, fold_name
 
 log = logging.getLogger(__name__)
 
 _ROOT_IDS = frozenset({"", "0"})
-_SHORTLIST = 60  # candidates scored with difflib after the n-gram vote
 
 
 class RoomSource(Protocol):
@@ -30,123 +31,6 @@ class RoomSource(Protocol):
     def room_levels(self, root_id: str = "0") -> list[RoomLevel]: ...
 
     def rooms(self, root_id: str = "0") -> list[Room]: ...
-
-
-def grams(text: str) -> set[str]:
-    """Character bigrams and single characters of a string (transposed typos share only those)."""
-    compact = "".join(text.split())
-    found = {compact[i:i + 2] for i in range(len(compact) - 1)}
-    found.update(compact)
-    return found or {compact}
-
-
-def similarity(a: str, b: str) -> float:
-    """difflib ratio of two folded strings."""
-    return difflib.SequenceMatcher(None, a, b).ratio()
-
-
-class NameIndex:
-    """Exact, token and fuzzy lookups over the names of rooms and buildings."""
-
-    def __init__(self, named: Iterable[tuple[str, Place]]) -> None:
-        full: dict[str, list[Place]] = defaultdict(list)
-        token: dict[str, list[Place]] = defaultdict(list)
-        self._entries: list[tuple[str, tuple[str, ...], Place]] = []
-        for name, place in named:
-            folded = fold_name(name)
-            tokens = tuple(name_tokens(folded))
-            self._entries.append((folded, tokens, place))
-            for key in {folded, folded.replace(" ", ""), " ".join(tokens), "".join(tokens)}:
-                _add_once(full[key], place)
-            for key in tokens:
-                _add_once(token[key], place)
-        self._full = {key: tuple(places) for key, places in full.items() if key}
-        self._token = {key: tuple(places) for key, places in token.items()}
-        self._entry_grams = _gram_index(entry[0] for entry in self._entries)
-        self._words = sorted(key for key in self._token if key.isascii() and key.isalpha())
-        self._word_grams = _gram_index(self._words)
-        self._cjk_first = _first_char_index(k for k in (*self._full, *self._token)
-                                            if k and not k[0].isascii())
-        self.max_words = max((len(tokens) for _, tokens, _ in self._entries), default=1)
-
-    def full(self, phrase: str) -> tuple[Place, ...]:
-        """Places whose whole folded name is `phrase` (spaces optional)."""
-        return self._full.get(phrase) or self._full.get(phrase.replace(" ", ""), ())
-
-    def token(self, word: str) -> tuple[Place, ...]:
-        """Places with `word` as one of the words of their name."""
-        return self._token.get(word, ())
-
-    def words(self) -> frozenset[str]:
-        """Every ASCII word used in a name."""
-        return frozenset(self._words)
-
-    def cjk_at(self, text: str, start: int) -> str | None:
-        """The longest name or name part starting with a CJK character found in `text` at `start`.
-
-        A match ending in a letter or digit must not run into more letters or digits
-        ("泰山99号" is not in "泰山999号").
-        """
-        for alias in self._cjk_first.get(text[start], ()):
-            end = start + len(alias)
-            if text.startswith(alias, start) and not (
-                    alias[-1].isascii() and end < len(text) and text[end].isascii() and text[end].isalnum()):
-                return alias
-        return None
-
-    def close_word(self, word: str, cutoff: float = 0.75) -> str | None:
-        """The name word closest to `word` (a typo such as "mercry"), if close enough."""
-        shortlist = _shortlist(self._word_grams, word, self._words)
-        scored = [(similarity(word, cand), cand) for cand in shortlist]
-        best = max(scored, default=(0.0, ""))
-        return best[1] if best[0] >= cutoff else None
-
-    def similar(self, phrase: str, limit: int = 5) -> list[tuple[float, Place]]:
-        """Places whose name, or a word of it, looks like `phrase`, best first."""
-        folded = fold_name(phrase)
-        indices = _shortlist(self._entry_grams, folded, range(len(self._entries)))
-        scored = [(self._score(folded, self._entries[i]), self._entries[i][2]) for i in indices]
-        scored.sort(key=lambda pair: (-pair[0], pair[1].label))
-        return [pair for pair in scored[:limit] if pair[0] > 0.3]
-
-    @staticmethod
-    def _score(folded: str, entry: tuple[str, tuple[str, ...], Place]) -> float:
-        """Best similarity of a phrase to a name or any word of it."""
-        name, tokens, _ = entry
-        return max([similarity(folded, name), *(similarity(folded, t) for t in tokens)])
-
-
-def _add_once(places: list[Place], place: Place) -> None:
-    """Append a place unless it is already listed."""
-    if place not in places:
-        places.append(place)
-
-
-def _gram_index(keys: Iterable[str]) -> dict[str, list[int]]:
-    """Map each n-gram to the positions of the keys that contain it."""
-    index: dict[str, list[int]] = defaultdict(list)
-    for position, key in enumerate(keys):
-        for gram in grams(key):
-            index[gram].append(position)
-    return dict(index)
-
-
-def _shortlist(index: dict[str, list[int]], text: str, items: Iterable) -> list:  # type: ignore[type-arg]
-    """The items sharing the most n-grams with `text` (at most _SHORTLIST of them)."""
-    votes: Counter[int] = Counter()
-    for gram in grams(text):
-        votes.update(index.get(gram, ()))
-    chosen = [position for position, _ in votes.most_common(_SHORTLIST)]
-    pool = list(items)
-    return [pool[position] for position in chosen]
-
-
-def _first_char_index(aliases: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """Group CJK aliases by first character, longest first, for substring scanning."""
-    index: dict[str, list[str]] = defaultdict(list)
-    for alias in set(aliases):
-        index[alias[0]].append(alias)
-    return {ch: tuple(sorted(group, key=len, reverse=True)) for ch, group in index.items()}
 
 
 class Directory:

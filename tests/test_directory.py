@@ -118,8 +118,10 @@ def test_floors_with_key_across_buildings(directory: Directory) -> None:
 
 def test_name_index_lookups(directory: Directory) -> None:
     names = directory.names
-    assert names.full("jupiter 木星") == names.full("jupiter木星") == (Place("room", "jup", "Jupiter 木星"),)
-    assert names.token("木星") == (Place("room", "jup", "Jupiter 木星"),)
+    jupiter = Place("room", "jup", "Jupiter 木星")
+    assert names.lookup("jupiter木星", whole_only=True) == (jupiter,)
+    assert names.lookup("木星") == names.lookup("muxing") == (jupiter,)
+    assert names.lookup("木星", whole_only=True) == ()
     assert names.close_word("mercry") == "mercury"
     assert names.close_word("zzzz") is None
     assert names.similar("saturnn")[0][1] == Place("room", "sat", "Saturn")
@@ -241,3 +243,72 @@ def test_big_directory_many_messages() -> None:
     for room in directory.rooms[1:400:7]:
         question = parse(f"is {room.name} free at 3pm", NOW, directory)
         assert isinstance(question, IsFree) and question.place.id == room.room_id, room.name
+
+
+# -- names: variants, buildings, pinyin, prefixes, sounds -----------------------------------------
+def campus() -> Directory:
+    """Buildings with long names that share a prefix, rooms with Chinese and Latin names."""
+    levels = [RoomLevel("0", "Acme", ""), RoomLevel("bt", "总部大楼北塔", "0"),
+              RoomLevel("nt", "总部大楼南塔", "0"), RoomLevel("cd", "研发中心C栋", "0"),
+              RoomLevel("tb", "Tower B", "0"), RoomLevel("b3", "3号楼", "0"),
+              RoomLevel("bt5", "5F", "bt"), RoomLevel("cd7", "7楼", "cd")]
+    rooms = [Room("banna", "版纳 Banna", 8, "bt5"), Room("qcs", "青城山", 10, "cd7"),
+             Room("rc", "Room C", 6, "cd7"), Room("oasis", "绿洲", 6, "bt5"),
+             Room("mer", "Mercury", 6, "bt5"), Room("merak", "Merak", 4, "cd7")]
+    return Directory(rooms, levels, "0")
+
+
+@pytest.mark.parametrize(("key", "level_id"), [
+    ("总部大楼北塔", "bt"), ("北塔", "bt"), ("北楼", "bt"), ("northtower", "bt"), ("南塔", "nt"),
+    ("c栋", "cd"), ("c座", "cd"), ("buildingc", "cd"), ("bldgc", "cd"), ("blockc", "cd"),
+    ("cbuilding", "cd"), ("towerb", "tb"), ("b座", "tb"), ("3号楼", "b3"), ("building3", "b3"),
+    ("3栋", "b3"),
+])
+def test_buildings_are_known_by_their_short_names(key: str, level_id: str) -> None:
+    places = campus().names.lookup(key, whole_only=True)
+    assert [p.id for p in places] == [level_id]
+
+
+def test_a_number_never_becomes_a_floor_name_of_a_building() -> None:
+    names = campus().names
+    assert names.lookup("3楼") == ()  # "3楼" is the third floor, not building 3号楼
+    assert names.lookup("c") == (Place("room", "rc", "Room C"),)  # the letter alone is the room
+
+
+@pytest.mark.parametrize(("key", "room_id"), [
+    ("roomc", "rc"), ("会议室c", "rc"), ("c会议室", "rc"), ("qingchengshan", "qcs"),
+    ("lvzhou", "oasis"), ("luzhou", "oasis"), ("版纳banna", "banna"),
+])
+def test_rooms_are_known_by_their_variants(key: str, room_id: str) -> None:
+    assert [p.id for p in campus().names.lookup(key, whole_only=True)] == [room_id]
+
+
+def test_scan_keeps_to_word_boundaries_and_allows_spaces_in_long_names() -> None:
+    names = campus().names
+
+    def said(text: str) -> list[str]:
+        return [hit.said for hit in names.scan(text, whole_only=True, accept=lambda *_: True)]
+
+    assert said("is qing cheng shan free") == ["qing cheng shan"]
+    assert said("is room c free") == ["room c"]
+    assert said("roomcc free") == []  # not "roomc" followed by "c"
+    assert said("西双版纳3点") == []  # a name word, not a whole name: found once times are gone
+    assert said("block c 7f") == ["block c"]
+    assert said("c座7楼") == ["c座"]
+
+
+def test_guesses_by_prefix_containment_and_sound() -> None:
+    names = campus().names
+    assert names.guess("merc") == (Place("room", "mer", "Mercury"),)
+    assert {p.id for p in names.guess("mer")} == {"mer", "merak"}  # ambiguous: both, to ask
+    assert names.guess("xishuangbanna") == (Place("room", "banna", "版纳 Banna"),)
+    assert names.guess("青成山") == names.guess("青城") == (Place("room", "qcs", "青城山"),)
+    assert names.guess("roo") == ()  # the start of "room" names nothing in particular
+    assert names.starts_name("qingcheng") and not names.starts_name("zzz")
+
+
+def test_similar_names_are_ranked_by_rapidfuzz() -> None:
+    names = campus().names
+    best = names.similar("mercuri")
+    assert best[0][1] == Place("room", "mer", "Mercury") and best[0][0] > 0.8
+    assert names.similar("zzzzzz") == []

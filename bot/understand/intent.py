@@ -52,14 +52,17 @@ class Features:
     unknown: bool = False  # a word that may be an unknown room name
     time: bool = False
     capacity: bool = False
+    moment: bool = False  # a time of day was said, not only a day ("at 3", "now", "下午")
 
 
 @cache
 def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    """One regex for a phrase group: English phrases on word boundaries, Chinese as substrings."""
+    """One regex for a phrase group: English phrases on word boundaries (spaces and hyphens
+    optional between words), Chinese as substrings."""
     parts = []
     for phrase in sorted(phrases, key=len, reverse=True):
-        escaped = re.escape(phrase).replace(r"\ ", r"\s+")
+        # "no show" = "no-show" = "noshow"; "didn't" = "didnt"
+        escaped = re.escape(phrase).replace(r"\ ", r"[\s\-]*").replace(r"\-", r"[\s\-]*").replace("'", "'?")
         parts.append(rf"(?<![a-z']){escaped}(?![a-z])" if phrase[0].isascii() else escaped)
     return re.compile("|".join(parts))
 
@@ -114,8 +117,10 @@ def classify(sig: Signals, feat: Features) -> Intent:
         return "find"
     if sig.free or sig.find:  # "find Mercury at 3" asks whether that room is free
         return "free" if feat.room or feat.area or feat.unknown else "find"
-    if sig.booked or feat.room or feat.area:
+    if sig.booked:
         return "who"
+    if feat.room or feat.area:  # no verb: "Mercury at 2pm?" asks about availability
+        return "free" if feat.moment else "who"
     return _fallback(sig, feat)
 
 

@@ -15,9 +15,17 @@ BOOKED = ("booked", "bookings", "booking", "reservations", "reservation", "reser
 FREE = ("free", "available", "availability", "open", "vacant", "empty", "busy", "occupied",
         "taken", "unavailable", "in use", "grab", "can i use", "can we use", "can i book",
         "can we book", "can i get", "can we get", "anyone in", "anybody in", "someone in",
+        "anyone using", "anybody using", "someone using", "could i use", "could we use",
+        "may i use", "can i have", "can we have", "can i reserve", "can we reserve", "clear",
+        "full", "any meeting", "any meetings", "a meeting in", "meeting in", "spare",
         "有空", "空吗", "空着", "空闲", "空的", "有人吗", "有人在", "有人用", "没人", "能用",
         "可以用", "可用", "被占", "占用", "闲着", "空会议室", "空房", "有位置", "空位", "忙吗",
-        "能订", "可以订", "可订", "订得到", "用得了", "想订", "要订", "想用", "要用", "我订")
+        "能订", "可以订", "可订", "订得到", "用得了", "想订", "要订", "想用", "要用", "我订",
+        "占着", "占了吗", "有人占", "空着没", "空没空", "空不空", "有没有人", "有人没", "有人不",
+        "能不能用", "可不可以用", "能用不", "能不能订", "可不可以订", "让用吗", "在用吗", "在使用吗",
+        "用着吗", "被用", "满了吗", "满吗", "闲吗", "忙不忙", "有会吗", "有会议吗", "开会吗",
+        "有预订吗", "有预定吗", "被订了吗", "订了吗", "被预订", "被预定", "有人订吗", "订出去了",
+        "有安排吗", "空出来", "能借", "借用", "book了吗", "被book", "booked吗", "free吗", "空吗")
 FIND = ("find", "need", "needs", "looking for", "look for", "search", "recommend", "suggest",
         "get me", "book me", "any room", "any rooms", "a room", "some room", "which room",
         "which rooms", "what room", "what rooms", "where can", "free room", "free rooms",
@@ -26,11 +34,26 @@ FIND = ("find", "need", "needs", "looking for", "look for", "search", "recommend
         "哪里有", "哪有", "有没有会议室", "有没有空", "有什么会议室")
 NO_SHOWS = ("no show", "no shows", "no-show", "no-shows", "noshow", "noshows", "didn't show",
             "did not show", "didnt show", "not checked in", "didn't check in", "did not check in",
-            "didnt check in", "never showed", "absent",
-            "没签到", "未签到", "没有签到", "不签到", "爽约", "放鸽子", "没来", "没到场", "未到场")
+            "didnt check in", "didn't check-in", "did not check-in", "didn't checkin",
+            "didnt checkin", "never checked in", "missed check in", "missed check-in",
+            "missed checkin", "no check in", "no check-in", "no checkin", "without checking in",
+            "never showed", "absent", "no one showed", "nobody showed", "no one came",
+            "nobody came", "nobody turned up", "no one turned up", "didn't turn up",
+            "didn't come", "never came", "never turned up", "ghost booking", "ghost bookings",
+            "ghost meeting", "ghost meetings", "unused booking", "unused bookings",
+            "booked but unused", "booked but not used", "booked and not used", "booked but empty",
+            "wasted booking", "wasted bookings", "no check ins", "missed check ins",
+            "auto released", "auto release", "auto releases", "released for no check in",
+            "没签到", "未签到", "没有签到", "不签到", "爽约", "放鸽子", "没来", "没到场", "未到场",
+            "占着不用", "订了不用", "订了没用", "订而不用", "订了没来", "订了不来", "占坑", "空占",
+            "没人来", "没人去", "没去", "没有人来", "超时未签到", "超时没签到", "签到超时", "超时释放",
+            "未签到被释放", "没签到被释放", "未签到释放", "没签到释放", "没使用", "未使用", "自动释放")
 EARLY = ("early release", "early releases", "released early", "release early", "releases early",
-         "ended early", "end early", "freed early", "早退", "提前走", "提前释放", "提前结束", "提前退",
-         "提前离开", "提前归还", "提前释放了")
+         "ended early", "end early", "freed early", "left early", "finished early",
+         "gave back early", "given back early", "returned early", "cut short", "back early",
+         "released before the end", "released before end",
+         "早退", "提前走", "提前释放", "提前结束", "提前退", "提前离开", "提前归还", "提前释放了",
+         "提早释放", "提早结束", "提早走", "提前还", "提前交还", "中途释放", "中途离开", "提前退出")
 REPORT = ("report", "reports", "digest", "summary", "insights", "stats", "日报", "报告", "报表",
           "汇总", "统计", "周报")
 SUBSCRIBE = ("subscribe", "sub", "subscription to", "sign up", "订阅", "关注")
@@ -54,6 +77,19 @@ GREETING = ("hi", "hello", "hey", "hiya", "yo", "howdy", "greetings", "good morn
 POLITE = ("please", "pls", "plz", "thanks", "thank you", "thx", "ty", "bot", "roombot",
           "请问", "请", "谢谢", "麻烦", "麻烦你", "劳驾", "帮忙", "帮我", "辛苦")
 
+# Time words the grammar reads (bot/understand/timewords.py): known to the speller, never a name.
+# Words for a building that name none in particular ("Tower B" is named by its "b").
+EN_BUILDING_WORDS = ("tower", "towers", "bldg", "block", "blk", "wing", "campus")
+EN_TIME_WORDS = ("asap", "eod", "cob", "weekend", "wknd", "within", "later", "couple", "few",
+                 "first", "thing", "business", "close", "midnight", "lunchtime", "midday",
+                 "quarter", "half", "past", "clock", "o'clock", "from", "until", "till", "tomorrow",
+                 "today", "tonight", "day", "days", "moment", "immediately", "currently", "hrs",
+                 "hr", "mins", "min", "minutes", "minute", "hours", "hour", "tues", "thurs",
+                 "sept", "coming", "and")
+ZH_TIME_WORDS = ("今天", "明天", "后天", "昨天", "前天", "大后天", "上午", "下午", "中午", "晚上",
+                 "早上", "傍晚", "现在", "周末", "下周", "上周", "本周", "这周", "星期", "礼拜", "小时",
+                 "分钟", "半小时", "一会", "以后", "之后", "以前", "之前", "下班", "今晚", "明早")
+
 # Words that carry no room name: kept out of "unknown room" guesses and known to the speller.
 EN_FILLER = frozenset(["a", "an", "the", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "can", "could", "would", "will", "shall", "should", "may", "might", "must", "i", "me", "my", "we", "us", "our", "you", "your", "it", "its", "this", "that", "these", "those", "there", "here", "what", "which", "when", "where", "why", "how", "any", "anyone", "anybody", "anything", "some", "someone", "somebody", "something", "all", "every", "each", "no", "not", "none", "in", "on", "at", "to", "from", "for", "of", "by", "with", "about", "into", "onto", "until", "till", "til", "through", "between", "and", "or", "but", "if", "then", "than", "so", "just", "only", "also", "still", "yet", "right", "now", "please", "pls", "plz", "thanks", "thank", "thx", "hi", "hello", "hey", "ok", "okay", "book", "booked", "booking", "bookings", "reserve", "reserved", "reservation", "reservations", "use", "used", "using", "uses", "have", "has", "had", "hold", "holds", "holding", "take", "taken", "grab", "get", "got", "need", "want", "wanna", "looking", "look", "find", "search", "show", "tell", "check", "see", "know", "let", "give", "list", "free", "available", "availability", "open", "vacant", "empty", "busy", "occupied", "unavailable", "room", "rooms", "meeting", "meetings", "conference", "place", "space", "spot", "one", "ones", "people", "person", "persons", "ppl", "pax", "seats", "seat", "seater", "guests", "guest", "folks", "capacity", "least", "max", "minimum", "floor", "floors", "level", "building", "buildings", "report", "reports", "daily", "digest", "summary", "subscribe", "unsubscribe", "subscription", "subscriptions", "sub", "unsub", "early", "release", "releases", "released", "chat", "group", "time", "times", "day", "days", "week", "weeks", "hour", "hours", "minute", "minutes", "min", "mins", "people's", "whos", "who's", "whose", "who", "whom", "go", "going", "like", "would", "could", "kindly", "maybe", "quick", "quickly", "currently", "also", "anywhere", "somewhere", "inside", "today", "tomorrow", "yesterday", "tonight", "morning", "afternoon", "evening", "night", "noon", "lunch", "after", "before", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "next", "last", "coming", "past", "o'clock", "stats", "insights", "absent", "showed", "didn't", "didnt", "never", "ended", "end", "freed", "sign", "up", "stop", "cancel", "january", "february", "march", "april", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "tonight", "noon", "midday", "lunchtime", "half", "quarter", "past", "am", "pm", "tmrw", "tmr", "tdy", "yday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "right", "between", "around", "about"])
 ZH_FILLER = (
@@ -68,6 +104,17 @@ ZH_FILLER = (
 )
 
 
+def chinese_phrases(*groups: tuple[str, ...]) -> tuple[str, ...]:
+    """Every phrase of some groups that starts with a Chinese character."""
+    return tuple(p for group in groups for p in group if p and not p[0].isascii())
+
+
+# What a leftover Chinese word is split on before it is guessed to be an unknown room name.
+ZH_WORDS = ZH_FILLER + ZH_TIME_WORDS + chinese_phrases(
+    WHO, BOOKED, FREE, FIND, NO_SHOWS, EARLY, REPORT, SUBSCRIBE, UNSUBSCRIBE, LIST_SUBS, HELP,
+    GREETING, POLITE, RELEASE, CANCEL)
+
+
 def english_words(*groups: tuple[str, ...]) -> frozenset[str]:
     """Every ASCII word used in some phrase groups."""
     return frozenset(w for group in groups for phrase in group for w in phrase.split()
@@ -75,4 +122,5 @@ def english_words(*groups: tuple[str, ...]) -> frozenset[str]:
 
 
 KNOWN_EN = EN_FILLER | english_words(WHO, BOOKED, FREE, FIND, NO_SHOWS, EARLY, REPORT, SUBSCRIBE,
-                                     UNSUBSCRIBE, LIST_SUBS, HELP, GREETING, POLITE)
+                                     UNSUBSCRIBE, LIST_SUBS, HELP, GREETING, POLITE, EN_TIME_WORDS,
+                                     EN_BUILDING_WORDS)

@@ -1,25 +1,26 @@
 """Room, floor and building mentions: find them in normalised text, then resolve them to Places.
 
 Names are looked up in the Directory's NameIndex: whole names first ("room 402", "jupiter
-木星", "青城山"), then single name words ("402", "木星", "sun") once times and floors are gone.
-Words left over that are neither fillers nor names are kept as a possible unknown room name.
+木星", "青城山", "c栋", "north tower", "qingchengshan"), then single name words ("木星", "sun",
+"muxing") once times and floors are gone. A room number is a name unless said as a time ("at
+1230"). Words left over that are neither fillers nor names are kept as a possible unknown name.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from bot.queries import Place
-from bot.understand.lexicon import KNOWN_EN, ZH_FILLER
+from bot.understand.aliases import GENERIC
+from bot.understand.lexicon import KNOWN_EN, ZH_WORDS
 from bot.understand.normalise import is_cjk
 
 if TYPE_CHECKING:
-    from bot.directory import Directory, NameIndex
+    from bot.directory import Directory
+    from bot.understand.names import NameIndex
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff]+")
-_GENERIC = frozenset({"room", "rooms", "meeting", "conference", "the", "会议室", "会议"})
 _FLOOR_RULES = (
     (re.compile(r"(?<![\d.:a-z])(\d{1,3})\s?(?:f|/f)(?![a-z])"), "F"),
     (re.compile(r"(?<![a-z0-9])f(\d{1,3})(?![\d:a-z])"), "F"),
@@ -30,7 +31,10 @@ _FLOOR_RULES = (
     (re.compile(r"(?<![a-z0-9])b(\d)(?![\d:a-z])"), "B"),
     (re.compile(r"地下\s*(\d)\s*[层楼]?"), "B"),
 )
-_ZH_FILLER = re.compile("|".join(sorted(ZH_FILLER, key=len, reverse=True)))
+_ZH_FILLER = re.compile("|".join(sorted(set(ZH_WORDS), key=len, reverse=True)))
+_CODE_ROOM = re.compile(r"(?<![a-z0-9])([a-z0-9]{1,4})\s*号?会议室|会议室\s*([a-z0-9]{1,4})(?![a-z0-9])")
+_TIME_BEFORE = re.compile(r"(?:\b(?:at|from|to|until|till|by|before|after)|@|到|至|从|-|~)\s*$")
+_TIME_AFTER = re.compile(r"\s*(?:[ap]\.?m\b|点|:|h\b|hrs?\b)")
 
 
 @dataclass(frozen=True)
@@ -66,86 +70,53 @@ def find_floors(text: str) -> tuple[list[FloorMention], list[tuple[int, int]]]:
 
 def find_names(text: str, index: NameIndex, *, whole_only: bool) -> tuple[list[Mention], list[tuple[int, int]]]:
     """Room and building names in the text (whole names only, or also single name words)."""
-    tokens = list(_WORD.finditer(text))
-    mentions: list[Mention] = []
-    spans: list[tuple[int, int]] = []
-    i, covered = 0, 0
-    while i < len(tokens):
-        if tokens[i].start() < covered:
-            i += 1
-            continue
-        if is_cjk(tokens[i].group(0)[0]):
-            found, step = _cjk_names(text, tokens[i], index, whole_only), 1
-        else:
-            found, step = _ascii_name(text, tokens, i, index, whole_only)
-        for mention, span in found:
-            mentions.append(mention)
-            spans.append(span)
-            covered = max(covered, span[1])
-        i += step
-    return mentions, spans
+    hits = index.scan(text, whole_only=whole_only, accept=_acceptable)
+    return [Mention(hit.said, hit.places) for hit in hits], [(hit.start, hit.end) for hit in hits]
 
 
-def _cjk_names(text: str, token: re.Match[str], index: NameIndex,
-               whole_only: bool) -> list[tuple[Mention, tuple[int, int]]]:
-    """Names starting inside a run of CJK text (they may run on: "泰山999号"), longest first."""
-    found, pos = [], token.start()
-    while pos < token.end():
-        alias = index.cjk_at(text, pos)
-        places = (index.full(alias) or (() if whole_only else index.token(alias))) if alias else ()
-        if alias and places and alias not in _GENERIC:
-            found.append((Mention(alias, places), (pos, pos + len(alias))))
-            pos += len(alias)
-        else:
-            pos += 1
-    return found
-
-
-def _ascii_name(text: str, tokens: list[re.Match[str]], i: int, index: NameIndex,
-                whole_only: bool) -> tuple[list[tuple[Mention, tuple[int, int]]], int]:
-    """The longest name starting at ASCII token i, and how many tokens it used."""
-    for count in range(min(index.max_words, len(tokens) - i), 0, -1):
-        group = tokens[i:i + count]
-        if not _adjacent(text, group):
-            continue
-        phrase = " ".join(t.group(0) for t in group)
-        single_ok = count > 1 or _name_word(text, tokens, i)
-        places = index.full(phrase) if single_ok else ()
-        if not places and count == 1 and not whole_only and single_ok:
-            places = index.token(phrase)
-        if places and (count > 1 or len(phrase) > 1 or not whole_only):
-            span = (group[0].start(), group[-1].end())
-            return [(Mention(text[span[0]:span[1]], places), span)], count
-    return [], 1
-
-
-def _adjacent(text: str, group: list[re.Match[str]]) -> bool:
-    """True when the tokens are ASCII and separated by spaces only (nothing was cut between)."""
-    if any(is_cjk(t.group(0)[0]) for t in group):
+def _acceptable(text: str, start: int, end: int, key: str) -> bool:
+    """Whether a key found in the text really names something there."""
+    said = text[start:end]
+    if key in GENERIC:
         return False
-    gaps = (text[a.end():b.start()] for a, b in pairwise(group))
-    return all(gap.isspace() or gap in ("-", "_") for gap in gaps)
+    if said.isdigit():
+        return not _time_cued(text, start, end)
+    if said.isascii() and said.isalnum():
+        return said not in KNOWN_EN and (said != "a" or _a_names_room(text, end))
+    if len(key) == 1 and is_cjk(key):
+        return _standalone(text, start, end)
+    return True
 
 
-def _name_word(text: str, tokens: list[re.Match[str]], i: int) -> bool:
-    """Whether a single word may be a name word: not a filler, not a short number, not "a" the article."""
-    word = tokens[i].group(0)
-    if word in _GENERIC or (word.isdigit() and len(word) < 3):
-        return False
-    if word == "a":  # "a" names Room A only when no English word follows it ("谁订了A", "A会议室")
-        following = tokens[i + 1] if i + 1 < len(tokens) else None
-        return following is None or is_cjk(following.group(0)[0]) or not text[tokens[i].end():following.start()].isspace()
-    return word not in KNOWN_EN
+def _time_cued(text: str, start: int, end: int) -> bool:
+    """A number said as a time ("at 1230", "1230pm", "到1400"), not as a room number."""
+    return bool(_TIME_BEFORE.search(text[:start]) or _TIME_AFTER.match(text, end))
+
+
+def _a_names_room(text: str, end: int) -> bool:
+    """"a" names Room A only when no English word follows it ("谁订了A", "A会议室")."""
+    following = _WORD.search(text, end)
+    if following is None:
+        return True
+    return is_cjk(following.group(0)[0]) or not text[end:following.start()].isspace()
+
+
+def _standalone(text: str, start: int, end: int) -> bool:
+    """A one-character Chinese name stands alone or before a room word ("竹", "竹会议室")."""
+    before = text[start - 1] if start else " "
+    after = text[end:end + 3]
+    return not is_cjk(before) and (not after or not is_cjk(after[0]) or after.startswith(("会议", "厅", "室")))
 
 
 def leftover_words(text: str) -> list[str]:
-    """Words that are neither fillers nor numbers: a guess at an unknown room name."""
-    words: list[str] = []
+    """Words that are neither fillers nor numbers: a guess at an unknown room name. A letter or
+    number next to "会议室" is one too ("A会议室", "会议室12")."""
+    words = [m.group(1) or m.group(2) for m in _CODE_ROOM.finditer(text)]
     for token in _WORD.finditer(text):
         word = token.group(0)
         if is_cjk(word[0]):
             words.extend(part for part in _ZH_FILLER.split(word) if len(part) >= 2)
-        elif word not in KNOWN_EN and word not in _GENERIC and not (word.isdigit() and len(word) < 3):
+        elif word not in KNOWN_EN and word not in GENERIC and not (word.isdigit() and len(word) < 3):
             words.append(word)
     return words
 

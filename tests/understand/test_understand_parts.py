@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
+from dataclasses import replace
 from datetime import time
 
 import pytest
@@ -11,6 +14,7 @@ from understand_fixtures import JUPITER, NOW, OSLO, make_directory, span
 from bot.queries import BadTime, FindFree, Help, IsFree, Subscribe, WhoBooked
 from bot.understand import describe, kind_of, parse
 from bot.understand.normalise import cn_to_int, normalise
+from bot.understand.spelling import correct
 from bot.understand.when import extract, resolve
 
 DIRECTORY = make_directory()
@@ -114,3 +118,55 @@ def test_parse_is_pure() -> None:
     assert parse("明天上午十点到十一点木星有人吗", NOW, DIRECTORY) == first
     assert isinstance(parse("hi", NOW, DIRECTORY), Help)
     assert isinstance(parse("who booked Oslo", NOW, DIRECTORY), WhoBooked)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Mù Xīng", "mu xing"),
+    ("qing1cheng2shan1", "qingchengshan"),
+    ("in two hours for three people", "in 2 hours for 3 people"),
+    ("at four thirty", "at 4:30"),
+    ("three o'clock", "3 o'clock"),
+    ("Room One", "room one"),  # a number word only counts before a unit or after "at", "in" ...
+    ("三点四十五", "3点45"),
+    ("十点过五分", "10点过5分"),
+    ("二十分钟后", "20分钟后"),
+    ("有没有大一点的会议室", "有没有大一点的会议室"),  # "a bit bigger", not one o'clock
+])
+def test_normalise_numbers_and_accents(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("who bookd Oslo", "who booked oslo"),
+    ("is romo a frwe", "is room a free"),
+    ("hwo has mercry", "who has mercury"),
+    ("jup fre now", "jup free now"),  # "jup" starts a name: left alone
+    ("who booked saturn", "who booked saturn"),  # not "turn": a typo keeps its first letter
+    ("谁定了木星", "谁订了木星"),
+    ("木星有空麻", "木星有空吗"),
+    ("昨天谁没签道", "昨天谁没签到"),
+    ("青城山有空吗", "青城山有空吗"),
+])
+def test_spelling(text: str, expected: str) -> None:
+    assert correct(normalise(text), DIRECTORY.names) == expected
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("is Oslo free in 45 minutes", "in 45 minutes"),
+    ("木星二十分钟后有空吗", "20分钟后"),
+    ("is Oslo free this weekend", "this weekend"),
+    ("is Oslo free at 1630", "1630"),
+])
+def test_new_window_labels(text: str, label: str) -> None:
+    assert parse(text, NOW, DIRECTORY).window.label == label  # type: ignore[union-attr]
+
+
+def test_relative_starts_use_the_slot_length() -> None:
+    query = parse("is Oslo free in 45 minutes", NOW, DIRECTORY, slot_minutes=60)
+    assert query == IsFree("en", OSLO, replace(span(17, 11, 5, 12, 5), label="in 45 minutes"))
+
+
+def test_importing_the_parser_does_not_load_pypinyin() -> None:
+    code = "import sys, bot.understand; print('pypinyin' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -17,6 +17,7 @@ NOW = datetime(2026, 11, 17, 10, 20, tzinfo=TZ)  # Tuesday
 LATE = datetime(2026, 11, 17, 22, 30, tzinfo=TZ)  # Tuesday late evening
 WEEKEND = datetime(2026, 11, 21, 15, 5, tzinfo=TZ)  # Saturday afternoon
 YEAR_END = datetime(2026, 12, 30, 9, 0, tzinfo=TZ)  # Wednesday
+SUNDAY = datetime(2026, 11, 22, 15, 0, tzinfo=TZ)  # the end of a Monday-to-Sunday week
 
 LEVELS = [
     RoomLevel("0", "Acme", "", (), True),
@@ -86,3 +87,64 @@ def days(start: datetime, end: datetime) -> Window:
 
 
 NOW_SLOT = span(17, 10, 20, 10, 50)
+
+
+# -- a campus tenant: long building names that share a prefix, and rooms with nicknames ----------
+# Buildings "总部大楼北塔"/"总部大楼南塔" (people say 北塔, North Tower), "研发中心C栋"/"研发中心D栋"
+# (C栋, C座, Building C, Block C) and "Riverside Building 2" (2号楼, Bldg 2). 5F exists in three
+# buildings. Rooms: a short Chinese name with a longer usual form ("版纳" for 西双版纳), names that
+# share a prefix ("Mercury"/"Merak"), a letter room ("Room C", which is not building C), pinyin
+# with a polyphone ("长城" changcheng, "重庆厅" chongqingting) and a "ü" ("绿洲" lvzhou).
+CAMPUS_LEVELS = [
+    RoomLevel("0", "Acme", "", (), True),
+    RoomLevel("bt", "总部大楼北塔", "0", ("0",), True),
+    RoomLevel("nt", "总部大楼南塔", "0", ("0",), True),
+    RoomLevel("cd", "研发中心C栋", "0", ("0",), True),
+    RoomLevel("dd", "研发中心D栋", "0", ("0",), True),
+    RoomLevel("rb", "Riverside Building 2", "0", ("0",), True),
+    *(RoomLevel(f"bt_{n}", f"{n}F", "bt", ("0", "bt")) for n in range(3, 10)),
+    *(RoomLevel(f"nt_{n}", f"{n}F", "nt", ("0", "nt")) for n in range(3, 7)),
+    *(RoomLevel(f"cd_{n}", f"{n}楼", "cd", ("0", "cd")) for n in range(1, 9)),
+    *(RoomLevel(f"dd_{n}", f"{n}F", "dd", ("0", "dd")) for n in range(1, 4)),
+    RoomLevel("rb_1", "1F", "rb", ("0", "rb")),
+]
+CAMPUS_ROOMS = [
+    Room("banna", "版纳 Banna", 8, "bt_5"),
+    Room("lijiang", "丽江 Lijiang", 6, "bt_5"),
+    Room("great_wall", "长城", 12, "bt_7"),
+    Room("taishan", "泰山", 10, "bt_7"),
+    Room("room_c", "Room C", 6, "nt_5"),
+    Room("mercury", "Mercury", 6, "nt_5"),
+    Room("merak", "Merak", 4, "nt_6"),
+    Room("oasis", "绿洲 Oasis", 8, "nt_6"),
+    Room("orion", "Orion", 10, "cd_7"),
+    Room("room_b", "会议室B", 6, "cd_7"),
+    Room("chongqing", "重庆厅", 20, "cd_3"),
+    Room("aurora", "Aurora", 8, "dd_2"),
+    Room("pod", "Lobby Pod", 3, "rb_1"),
+]
+
+
+def make_campus() -> Directory:
+    """The campus tenant as a Directory."""
+    return Directory(CAMPUS_ROOMS, CAMPUS_LEVELS, "0")
+
+
+def campus_room(room_id: str) -> Place:
+    """A room of the campus tenant as a Place."""
+    found = next(r for r in CAMPUS_ROOMS if r.room_id == room_id)
+    return Place("room", found.room_id, found.name)
+
+
+BANNA, LIJIANG, GREAT_WALL, TAISHAN = (campus_room(i) for i in ("banna", "lijiang", "great_wall", "taishan"))
+ROOM_C, C_MERCURY, MERAK, OASIS = (campus_room(i) for i in ("room_c", "mercury", "merak", "oasis"))
+ORION, ROOM_B, CHONGQING, AURORA, POD = (campus_room(i) for i in ("orion", "room_b", "chongqing", "aurora", "pod"))
+NORTH = Place("building", "bt", "总部大楼北塔")
+SOUTH = Place("building", "nt", "总部大楼南塔")
+BLDG_C = Place("building", "cd", "研发中心C栋")
+BLDG_D = Place("building", "dd", "研发中心D栋")
+BLDG_2 = Place("building", "rb", "Riverside Building 2")
+NORTH_5, NORTH_7 = (Place("floor", f"bt_{n}", f"总部大楼北塔 · {n}F") for n in (5, 7))
+SOUTH_5, SOUTH_6 = (Place("floor", f"nt_{n}", f"总部大楼南塔 · {n}F") for n in (5, 6))
+C_2, C_5, C_7 = (Place("floor", f"cd_{n}", f"研发中心C栋 · {n}楼") for n in (2, 5, 7))
+D_2 = Place("floor", "dd_2", "研发中心D栋 · 2F")
