@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,3 +67,37 @@ def test_missing_header_is_a_format_error() -> None:
 def test_not_an_xlsx_is_a_format_error() -> None:
     with pytest.raises(ExportFormatError):
         parse_export(b"<html>502 Bad Gateway</html>", SH)
+
+
+def test_numbers_read_as_openpyxl_gave_them() -> None:
+    """Calamine gives every number as a float: counts and numeric room names stay integral."""
+    native = list(ROW)
+    native[0] = 402  # a room named by its number, stored as a numeric cell
+    native[4], native[5] = 12, 3.0
+    [row] = parse_export(xlsx(HEADER, native), SH)
+    assert row.room_name == "402" and (row.guests, row.accepted) == (12, 3)
+
+
+def test_date_time_and_fraction_cells() -> None:
+    """A date-only start, time-of-day and fraction-of-a-day durations, empty optional cells."""
+    first, second = list(ROW), list(ROW)
+    first[6], first[7], first[8] = date(2024, 5, 13), datetime(2024, 5, 13, 1, 30), time(1, 30)
+    second[8], second[14] = 0.0625, None  # 1.5 h as Excel stores it; no release time
+    one, two = parse_export(xlsx(HEADER, first, second), SH)
+    assert one.start == datetime(2024, 5, 13, tzinfo=SH) and one.duration == timedelta(hours=1.5)
+    assert two.duration == timedelta(hours=1.5) and two.release_time is None
+
+
+def test_short_rows_and_the_sandbox_writer() -> None:
+    """Rows shorter than the header read as blanks; the sandbox's write-only sheet parses back."""
+    from bot.sandbox.exports import build_xlsx
+
+    [row] = parse_export(xlsx(HEADER, ROW[:8]), SH)
+    assert row.reservation_status == "" and row.duration == timedelta(hours=1)
+    [again] = parse_export(build_xlsx(parse_export(xlsx(HEADER, ROW), SH), need_topic=True), SH)
+    assert again == parse_export(xlsx(HEADER, ROW), SH)[0]
+
+
+def test_empty_workbook_is_a_format_error() -> None:
+    with pytest.raises(ExportFormatError):
+        parse_export(xlsx(), SH)
