@@ -1,5 +1,10 @@
 """Reservations of the sandbox tenant: generated lazily per local day, shown as Feishu shows them at a given moment.
 
+A day looks like an office: meetings start most often mid-morning and mid-afternoon, rarely at
+lunch or in the evening; each room's demand and head-counts follow its RoomProfile (some rooms idle,
+some big rooms booked by 2-3 people); a few habitual people often do not show up. Any day, past
+or future, is generated on demand from (seed, day, room), so history goes back as far as asked.
+
 Each booking gets a hidden outcome when it is generated (checked in, no-show, released early ...).
 What the API reveals depends on the sandbox clock: a meeting still to come is 预定成功 / 待签到, and
 its outcome appears only once the clock passes the moment it happens. Value strings are the
@@ -18,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from bot.feishu.models import BusyInterval, Reservation
 from bot.sandbox import names
-from bot.sandbox.directory import Directory, Series, User
+from bot.sandbox.directory import Directory, RoomProfile, Series, User
 
 BOOKED = "预定成功"
 PENDING_APPROVAL = "审批中"
@@ -34,18 +39,23 @@ NO_SHOW_STATUS = "超时未签到"
 EXEMPT_STATUSES = ("无需签到（未开启签到设置）", "无需签到（即时预定）", "无需签到（未安装签到设备）", "无需签到")
 CHECK_IN_DEVICES = ("签到板", "签到二维码", "控制器", "触屏板", "设备离线，自动签到")
 
-# Hidden outcomes, and how often each happens.
+# Hidden outcomes, and how often each happens; habitual no-shows miss HABITUAL_NO_SHOW of theirs.
 OUT_CHECKED_IN, OUT_NO_SHOW, OUT_MANUAL, OUT_SENSOR = "checked_in", "no_show", "manual", "sensor"
 OUT_AFTER_END, OUT_EXEMPT, OUT_PENDING = "after_end", "exempt", "pending"
-OUTCOME_WEIGHTS = ((OUT_CHECKED_IN, 35), (OUT_AFTER_END, 15), (OUT_NO_SHOW, 15), (OUT_MANUAL, 12),
-                   (OUT_SENSOR, 5), (OUT_EXEMPT, 13), (OUT_PENDING, 5))
+OUTCOME_WEIGHTS = ((OUT_CHECKED_IN, 40), (OUT_AFTER_END, 17), (OUT_NO_SHOW, 1), (OUT_MANUAL, 13),
+                   (OUT_SENSOR, 5), (OUT_EXEMPT, 15), (OUT_PENDING, 5))
+HABITUAL_NO_SHOW = 0.6
 _OUTCOMES = tuple(o for o, _ in OUTCOME_WEIGHTS)
 _CUM_WEIGHTS = tuple(sum(w for _, w in OUTCOME_WEIGHTS[: i + 1]) for i in range(len(OUTCOME_WEIGHTS)))
 
 CHECK_IN_OPENS = 15 * 60  # check-in opens this long before the start ...
 CHECK_IN_CLOSES = 15 * 60  # ... and a no-show is released this long after it
-DURATIONS = (15, 30, 30, 30, 45, 45, 60, 60, 90)
-GAPS = (0, 0, 0, 0, 15, 15, 30)
+DURATIONS = (15, 15, 15, 30, 30, 30, 30, 30, 45, 60, 60)  # quick syncs: ~10 a room a day
+# The chance that a meeting starts in a free quarter-hour of a room of demand 1, per hour from
+# 08:00 to 19:00: a morning peak, a lunch dip, an afternoon peak, a quiet evening.
+START_CHANCE = (0.06, 0.44, 0.68, 0.5, 0.1, 0.44, 0.68, 0.62, 0.4, 0.16, 0.06, 0.05)
+DAY_START, DAY_END = 8 * 60, 20 * 60  # minutes after midnight
+WEEKEND_DEMAND = 0.08
 DAY_CACHE_SIZE = 40
 
 
@@ -127,44 +137,68 @@ class BookingBook:
             return []
         midnight = int(datetime.combine(day, time(0), self.tz).timestamp())
         rng = random.Random(f"{self.directory.seed}:{day.isoformat()}:{room_id}")
-        series = self.directory.series.get(room_id) if day.weekday() < 5 else None
-        return _room_day(rng, room_id, room.name, room.capacity, midnight, day.weekday() >= 5,
-                         series, self.directory.users)
+        weekend = day.weekday() >= 5
+        series = None if weekend else self.directory.series.get(room_id)
+        profile = self.directory.profiles.get(room_id, RoomProfile())
+        slots = _slots(rng, profile.demand * (WEEKEND_DEMAND if weekend else 1.0), series)
+        return [_booking(rng, room_id, room.name, room.capacity, profile, midnight + s * 60,
+                         midnight + e * 60, sr, self.directory)
+                for s, e, sr in slots]
 
 
-def _room_day(rng: random.Random, room_id: str, room_name: str, capacity: int, midnight: int,
-              weekend: bool, series: Series | None, users: list[User]) -> list[Booking]:
-    """One room's bookings for one day: packed slots 08:00-20:00, a series slot, rarely a late one."""
-    target = rng.choice((0, 0, 1, 1, 2, 3)) if weekend else rng.randint(7, 13)
-    blocked = (series.start_minute, series.start_minute + series.minutes) if series else (0, 0)
-    slots: list[tuple[int, int, Series | None]] = [(blocked[0], blocked[1], series)] if series else []
-    cursor = 480 + rng.choice((0, 0, 15, 30, 45, 60))
-    while len(slots) < target and cursor < 1200:
-        minutes = rng.choice(DURATIONS)
-        if cursor < blocked[1] and cursor + minutes > blocked[0]:
-            cursor = blocked[1] + rng.choice(GAPS)
+def _slots(rng: random.Random, demand: float,
+           series: Series | None) -> list[tuple[int, int, Series | None]]:
+    """One room's meetings of a day as minutes after midnight: walk the quarter-hours 08:00-20:00.
+
+    In each free quarter a meeting starts with START_CHANCE of its hour times the demand; the
+    weekday series slot is kept free for the series; rarely a late meeting runs past midnight.
+    """
+    block = (series.start_minute, series.start_minute + series.minutes) if series else (0, 0)
+    slots: list[tuple[int, int, Series | None]] = [(block[0], block[1], series)] if series else []
+    minute = DAY_START
+    while minute < DAY_END:
+        if block[0] <= minute < block[1]:
+            minute = block[1]
             continue
-        slots.append((cursor, cursor + minutes, None))
-        cursor += minutes + rng.choice(GAPS)
-    if rng.random() < 0.01:
+        if rng.random() >= START_CHANCE[(minute - DAY_START) // 60] * demand:
+            minute += 15
+            continue
+        end = minute + rng.choice(DURATIONS)
+        if minute < block[0] < end:
+            end = block[0]
+        slots.append((minute, end, None))
+        minute = end
+    if demand > 0.1 and rng.random() < 0.01:
         late = rng.choice((1320, 1350, 1380, 1410))
         slots.append((late, late + rng.choice((60, 90, 120, 150)), None))
-    return [_booking(rng, room_id, room_name, capacity, midnight + s * 60, midnight + e * 60, sr, users)
-            for s, e, sr in sorted(slots, key=lambda slot: slot[0])]
+    return sorted(slots, key=lambda slot: slot[0])
 
 
-def _booking(rng: random.Random, room_id: str, room_name: str, capacity: int, start: int, end: int,
-             series: Series | None, users: list[User]) -> Booking:
+def _heads(rng: random.Random, capacity: int, fit: str) -> tuple[int, int]:
+    """(invited, accepted): oversized rooms get 2-3 people, too-small ones often more than fit."""
+    if fit == "oversized":
+        guests = rng.randint(2, 3)
+    elif rng.random() < (0.4 if fit == "too_small" else 0.04):
+        guests = capacity + rng.randint(1, 3)
+    else:
+        guests = rng.randint(max(2, capacity // 2), capacity)
+    accepted = 0 if rng.random() < 0.1 else rng.randint(max(1, guests * 2 // 3), guests)
+    return guests, accepted
+
+
+def _booking(rng: random.Random, room_id: str, room_name: str, capacity: int, profile: RoomProfile,
+             start: int, end: int, series: Series | None, directory: Directory) -> Booking:
     """A booking with its organizer, topic, head-count and hidden outcome."""
-    guests = rng.randint(1, capacity + 2)
+    organizer = series.organizer if series else rng.choice(directory.users)
+    guests, accepted = _heads(rng, capacity, profile.fit)
+    outcome = rng.choices(_OUTCOMES, cum_weights=_CUM_WEIGHTS)[0]
+    if organizer.open_id in directory.habitual and rng.random() < HABITUAL_NO_SHOW:
+        outcome = OUT_NO_SHOW
     booking = Booking(
         uid=series.uid if series else str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-        room_id=room_id, room_name=room_name, start=start, end=end,
-        organizer=series.organizer if series else rng.choice(users),
-        topic=series.topic if series else rng.choice(names.TOPICS),
-        guests=guests, accepted=rng.randint(0, guests),
-        outcome=rng.choices(_OUTCOMES, cum_weights=_CUM_WEIGHTS)[0],
-        private=rng.random() < 0.1, series=series is not None)
+        room_id=room_id, room_name=room_name, start=start, end=end, organizer=organizer,
+        topic=series.topic if series else rng.choice(names.TOPICS), guests=guests,
+        accepted=accepted, outcome=outcome, private=rng.random() < 0.1, series=series is not None)
     _settle(rng, booking)
     return booking
 

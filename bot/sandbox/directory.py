@@ -14,6 +14,14 @@ FIXED_ROOMS = (("4F", "Mercury", 6), ("4F", "Jupiter 木星", 12), ("4F", "Room 
 T2_FLOORS = tuple(f"{n}F" for n in range(3, 10))
 T2_ROOMS_PER_FLOOR = 4
 CAPACITIES = (4, 4, 6, 6, 8, 8, 10, 12, 14, 16, 20)
+# Room demand (a multiplier of the chance that a meeting starts) and the share of rooms with it:
+# a few idle rooms nobody books, quiet ones, most of them, and popular ones.
+DEMAND = ((0.01, 0.06), (0.5, 0.2), (1.0, 0.54), (1.35, 0.2))
+OVERSIZED_SHARE = 0.3  # of the rooms for 10 or more: mostly booked by 2-3 people
+TOO_SMALL_SHARE = 0.15  # of the rooms for 6 or fewer: often invited more people than fit
+SINGLE_GIVEN = [g for g in names.GIVEN if len(g) == 1]
+USERS_PER_ROOM = 3  # enough people that a repeat no-show is a habit, not chance
+HABITUAL_SHARE = 1 / 40  # of the people: they often book and do not come
 
 
 def stable_hex(*parts: object, length: int = 32) -> str:
@@ -52,6 +60,14 @@ class Series:
     topic: str
 
 
+@dataclass(frozen=True)
+class RoomProfile:
+    """How a room is used: its demand and how its meetings fit it."""
+
+    demand: float = 1.0  # multiplies the chance that a meeting starts; near 0 = an idle room
+    fit: str = "fit"  # "fit", "oversized" (a big room booked by 2-3 people) or "too_small"
+
+
 @dataclass
 class Directory:
     """Levels, rooms and users of one generated tenant, with lookups."""
@@ -66,10 +82,13 @@ class Directory:
     tenant_key: str
     extras: dict[str, RoomExtra] = field(default_factory=dict)
     series: dict[str, Series] = field(default_factory=dict)
+    profiles: dict[str, RoomProfile] = field(default_factory=dict)
+    habitual: frozenset[str] = frozenset()  # open_ids of people who often do not show up
 
     def __post_init__(self) -> None:
         self._rooms = {r.room_id: r for r in self.rooms}
         self._levels = {lv.level_id: lv for lv in self.levels}
+        self._users = {u.open_id: u for u in self.users}
 
     def room(self, room_id: str) -> Room | None:
         """The room with this id, or None."""
@@ -92,7 +111,7 @@ class Directory:
 
     def user(self, open_id: str) -> User | None:
         """The user with this open_id, or None."""
-        return next((u for u in self.users if u.open_id == open_id), None)
+        return self._users.get(open_id)
 
 
 class _Builder:
@@ -179,11 +198,16 @@ class _Builder:
         """People with Chinese and English names, unique, each in a department."""
         users: list[User] = []
         seen: set[str] = set()
-        while len(users) < max(40, self.target // 2):
+        while len(users) < max(120, self.target * USERS_PER_ROOM):
             if len(users) % 2 == 0:
                 name = self.rng.choice(names.SURNAMES) + self.rng.choice(names.GIVEN)
+                if name in seen:  # the pools run out in big tenants: a three-character name
+                    name = name[0] + "".join(self.rng.sample(SINGLE_GIVEN, 2))
             else:
-                name = f"{self.rng.choice(names.FIRST_NAMES)} {self.rng.choice(names.LAST_NAMES)}"
+                first, last = self.rng.choice(names.FIRST_NAMES), self.rng.choice(names.LAST_NAMES)
+                name = f"{first} {last}"
+                if name in seen:
+                    name = f"{first} {self.rng.choice(names.FIRST_NAMES)[0]}. {last}"
             if name in seen:
                 continue
             seen.add(name)
@@ -204,6 +228,28 @@ class _Builder:
         return series
 
 
+def build_profiles(seed: int, rooms: list[Room],
+                   users: list[User]) -> tuple[dict[str, RoomProfile], frozenset[str]]:
+    """Each room's demand and fit, and the habitual no-shows; the fixed example rooms are typical.
+
+    A random stream of its own: profiles never shift the rooms, people or series of a seed.
+    """
+    rng = random.Random(f"sandbox-usage:{seed}:{len(rooms)}")
+    fixed = {name for _, name, _ in FIXED_ROOMS}
+    profiles = {}
+    for room in rooms:
+        demand = rng.choices([d for d, _ in DEMAND], weights=[w for _, w in DEMAND])[0]
+        fit = "fit"
+        if room.capacity >= 10 and rng.random() < OVERSIZED_SHARE:
+            fit = "oversized"
+        elif room.capacity <= 6 and rng.random() < TOO_SMALL_SHARE:
+            fit = "too_small"
+        typical = room.name in fixed
+        profiles[room.room_id] = RoomProfile() if typical else RoomProfile(demand, fit)
+    habitual = rng.sample(users, max(3, round(len(users) * HABITUAL_SHARE)))
+    return profiles, frozenset(u.open_id for u in habitual)
+
+
 def _uuid_text(hex32: str) -> str:
     return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:32]}"
 
@@ -215,7 +261,8 @@ def build_directory(seed: int, room_count: int) -> Directory:
     builder.build_others()
     users = builder.build_users()
     series = builder.build_series(users)
+    profiles, habitual = build_profiles(seed, builder.rooms, users)
     return Directory(seed, builder.root, builder.levels, builder.rooms, users,
                      bot_open_id="ou_" + stable_hex("bot", seed), bot_name="RoomBot 会议室助手",
                      tenant_key=stable_hex("tenant", seed, length=16),
-                     extras=builder.extras, series=series)
+                     extras=builder.extras, series=series, profiles=profiles, habitual=habitual)

@@ -1,10 +1,14 @@
-"""The generated tenant: fixed example rooms, determinism, realistic outcomes, scale."""
+"""The generated tenant: fixed example rooms, determinism, realistic outcomes and density, scale."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
+import pytest
 from sandbox_helpers import NOW, SH
 
+from bot import usage
+from bot.feishu.models import Reservation
+from bot.insights import repeat_offenders
 from bot.sandbox import Tenant
 from bot.sandbox.bookings import EXEMPT_STATUSES, RELEASED_MANUAL, RELEASED_NO_SHOW
 
@@ -105,3 +109,65 @@ def test_two_thousand_rooms_make_about_twenty_thousand_reservations_a_day() -> N
     count = sum(len(rows) for rows in t.book.day(date(2025, 3, 4)).values())
     assert 18_000 <= count <= 22_000
     assert t.book.day(date(2025, 3, 4))[t.rooms[0].room_id] is t.book.day(date(2025, 3, 4))[t.rooms[0].room_id]
+
+
+WEEK = date(2025, 2, 24)  # Monday to Sunday before NOW
+
+
+def week(t: Tenant) -> tuple[list[Reservation], usage.Window]:
+    start = datetime.combine(WEEK, time(0), SH)
+    return (t.reservations(start, start + timedelta(days=7)),
+            usage.Window(WEEK, WEEK + timedelta(days=6), NOW))
+
+
+@pytest.mark.parametrize("seed", [7, 8, 9])
+def test_a_week_is_thirty_to_sixty_percent_used_with_two_peaks(seed: int) -> None:
+    t = tenant(seed=seed)
+    rows, window = week(t)
+    rooms = usage.measure(rows, t.rooms, window)
+    assert 0.3 <= usage.group(rooms).utilisation <= 0.6
+    peaks = dict(usage.peak_hours(rooms, window))
+    assert peaks[10] > peaks[12] + 0.2 and max(peaks[14], peaks[15]) > peaks[12] + 0.2  # lunch dip
+    assert peaks[10] > peaks[9] and max(peaks[14], peaks[15]) > peaks[17]
+
+
+def test_some_rooms_idle_some_oversized_and_a_few_repeat_no_shows() -> None:
+    t = tenant()
+    rows, window = week(t)
+    idle = usage.idle_rooms(usage.measure(rows, t.rooms, window))
+    assert 1 <= len(idle) <= 8 and all(r.room.name not in {"Mercury", "Oslo"} for r in idle)
+    sizing = usage.right_sizing(rows, t.rooms, window)
+    oversized = [s for s in sizing if s.oversized]
+    assert oversized and all(s.room.capacity >= 10 and s.median_people <= 3 for s in oversized)
+    assert any(s.too_small for s in sizing)
+    assert sum(not (s.oversized or s.too_small) for s in sizing) > 30
+    offenders = repeat_offenders(rows, WEEK + timedelta(days=6), SH)
+    habitual = {u.name for u in t.users if u.open_id in t.directory.habitual}
+    assert 3 <= len(offenders) <= 12 and habitual <= {o.name for o in offenders}
+    assert sum(o.no_shows for o in offenders[:3]) > 15  # habits, not chance
+
+
+def test_density_is_deterministic_for_a_seed() -> None:
+    one, two = tenant(), tenant()
+    rows, window = week(one)
+    assert rows == week(two)[0] and rows != week(tenant(seed=8))[0]
+    assert usage.measure(rows, one.rooms, window) == usage.measure(week(two)[0], two.rooms, window)
+    assert one.directory.profiles == two.directory.profiles
+    assert one.directory.habitual == two.directory.habitual
+
+
+def test_five_weeks_of_history_in_any_order() -> None:
+    old = NOW.date() - timedelta(days=35)
+    fresh = tenant().reservations_on(old)
+    t = tenant()
+    for back in range(34, -1, -1):  # generate the other days first: the old day is the same
+        t.reservations_on(NOW.date() - timedelta(days=back))
+    assert t.reservations_on(old) == fresh and len(fresh) > 300
+    assert not {r.check_in_status for r in fresh} & {"待签到", "签到时间未结束"}
+    assert {r.reservation_status for r in fresh} == DOCUMENTED_RESERVATION_STATUSES
+
+
+def test_big_tenants_have_unique_people() -> None:
+    t = tenant(rooms=2000)
+    assert len(t.users) == 6000 and len({u.name for u in t.users}) == 6000
+    assert t.directory.user(t.users[-1].open_id) == t.users[-1]
