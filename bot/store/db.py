@@ -54,7 +54,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 
-_DIALECT = {
+DIALECTS = {
     "sqlite": {"real": "REAL", "serial_pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "skip_locked": ""},
     "postgresql": {"real": "DOUBLE PRECISION", "serial_pk": "BIGSERIAL PRIMARY KEY",
                    "skip_locked": "FOR UPDATE SKIP LOCKED"},
@@ -77,6 +77,7 @@ class _Backend(Protocol):
     dialect: str
 
     def transaction(self, write: bool = True) -> Any: ...
+    def statement(self) -> Any: ...
     def migration_lock(self, cur: Cursor) -> None: ...
     def close(self) -> None: ...
 
@@ -138,6 +139,18 @@ class _SQLiteBackend:
                 raise
             conn.commit()
 
+    @contextmanager
+    def statement(self) -> Iterator[Cursor]:
+        """One write statement in autocommit: SQLite holds its write lock only inside the C call
+        (the GIL released), never across Python code that may wait for the GIL in a busy process.
+        The inbox's hot writes are all single statements, so acks never queue behind a worker
+        thread that holds the lock while waiting for its turn on the GIL."""
+        with self._shared_lock or _nullcontext(), self._write_lock:
+            try:
+                yield self._conn().cursor()
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"SQLite database {self.path} unusable: {exc}") from exc
+
     def migration_lock(self, cur: Cursor) -> None:
         """BEGIN IMMEDIATE already holds the write lock."""
 
@@ -196,6 +209,12 @@ class _PostgresBackend:
             raise
         finally:
             self._put(conn)
+
+    @contextmanager
+    def statement(self) -> Iterator[Cursor]:
+        """One write statement (its own transaction)."""
+        with self.transaction() as cur:
+            yield cur
 
     def migration_lock(self, cur: Cursor) -> None:
         """Two instances starting together must not both run a migration."""
@@ -293,14 +312,14 @@ class Database:
         with self._db.transaction() as cur:
             self._db.migration_lock(cur)
             cur.execute("CREATE TABLE IF NOT EXISTS schema_version "
-                        "(version INTEGER PRIMARY KEY, applied_at " + _DIALECT[self.dialect]["real"]
+                        "(version INTEGER PRIMARY KEY, applied_at " + DIALECTS[self.dialect]["real"]
                         + " NOT NULL)")
             cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
             row = cur.fetchone()
             current = int(row[0]) if row else 0
             for version, statements in enumerate(MIGRATIONS[current:target], start=current + 1):
                 for statement in statements:
-                    cur.execute(statement.format(**_DIALECT[self.dialect]))
+                    cur.execute(statement.format(**DIALECTS[self.dialect]))
                 cur.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                             (version, self._clock()))
                 log.info("store: applied migration %d (%s)", version, self.dialect)
@@ -315,11 +334,11 @@ class Database:
 
     def sql(self, name: str) -> str:
         """A named statement in this database's dialect."""
-        return self.SQL[name].format(**_DIALECT[self.dialect])
+        return self.SQL[name].format(**DIALECTS[self.dialect])
 
     def _write(self, name: str, params: Sequence[Any]) -> int:
-        """Run one named statement in its own transaction; return the affected row count."""
-        with self._db.transaction() as cur:
+        """Run one named statement as its own transaction; return the affected row count."""
+        with self._db.statement() as cur:
             cur.execute(self.sql(name), params)
             return cur.rowcount
 

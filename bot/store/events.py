@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.store.db import Database, utc
+from bot.store.db import DIALECTS, Database, utc
 
 _CLAIMABLE = "status = 'pending' AND (lease_until IS NULL OR lease_until < ?)"
 EVENT_SQL = {
@@ -30,8 +30,9 @@ EVENT_SQL = {
                  f"WHERE key = ? AND {_CLAIMABLE}",
     "pending_events": "SELECT key, kind, payload, received_at, attempts FROM events "
                       f"WHERE received_at <= ? AND {_CLAIMABLE} ORDER BY received_at",
-    "renew": "UPDATE events SET lease_until = ? WHERE key = ? AND status = 'pending'",
-    "mark_done": "UPDATE events SET status = 'done', done_at = ?, lease_until = NULL WHERE key = ?",
+    "renew": "UPDATE events SET lease_until = ? WHERE status = 'pending' AND key IN ({keys})",
+    "mark_done": "UPDATE events SET status = 'done', done_at = ?, lease_until = NULL "
+                 "WHERE key IN ({keys})",
     "mark_failed": "UPDATE events SET last_error = ?, lease_until = ?, "
                    "status = CASE WHEN attempts >= ? THEN 'dead' ELSE status END "
                    "WHERE key = ? AND status = 'pending'",
@@ -83,7 +84,7 @@ class EventTable(Database):
     def claim_batch(self, limit: int, lease_seconds: float) -> list[InboundEvent]:
         """Lease up to `limit` of the oldest claimable events in one transaction, oldest first."""
         now = self._clock()
-        with self._db.transaction() as cur:
+        with self._db.statement() as cur:
             cur.execute(self.sql("claim_next"), (now, limit, now + lease_seconds, now))
             rows = cur.fetchall()
         return sorted((_event(row) for row in rows), key=lambda e: e.received_at)
@@ -100,19 +101,13 @@ class EventTable(Database):
 
     def renew_leases(self, keys: Sequence[str], lease_seconds: float) -> None:
         """Extend the leases of the events the caller is still working on."""
-        if not keys:
-            return
-        until = self._clock() + lease_seconds
-        with self._db.transaction() as cur:
-            for key in keys:
-                cur.execute(self.sql("renew"), (until, key))
+        if keys:
+            self._write_keys("renew", (self._clock() + lease_seconds,), keys)
 
     def mark_done(self, *keys: str) -> None:
         """The events were answered; they are no longer pending (one transaction)."""
-        now = self._clock()
-        with self._db.transaction() as cur:
-            for key in keys:
-                cur.execute(self.sql("mark_done"), (now, key))
+        if keys:
+            self._write_keys("mark_done", (self._clock(),), keys)
 
     def mark_failed(self, key: str, error: str, retry_after_seconds: float = 0.0) -> bool:
         """The attempt failed: retry no sooner than `retry_after_seconds`, or, after
@@ -138,6 +133,15 @@ class EventTable(Database):
     def prune_events(self, older_than_seconds: float = 7 * 86400) -> int:
         """Forget finished events older than this (Feishu re-delivers for ~6 h at most)."""
         return self._write("prune_events", (self._clock() - older_than_seconds,))
+
+
+    def _write_keys(self, name: str, params: tuple[Any, ...], keys: Sequence[str]) -> None:
+        """One statement over many keys (in chunks SQLite's parameter limit allows)."""
+        for first in range(0, len(keys), 500):
+            chunk = keys[first:first + 500]
+            sql = self.SQL[name].replace("{keys}", ", ".join("?" * len(chunk)))
+            with self._db.statement() as cur:
+                cur.execute(sql.format(**DIALECTS[self.dialect]), (*params, *chunk))
 
 
 def _event(row: Sequence[Any]) -> InboundEvent:
