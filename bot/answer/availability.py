@@ -1,4 +1,9 @@
-"""Is a room free over a window (or, for a floor or building, each room's state then): free/busy only."""
+"""Is a room free over a window (or, for a floor or building, each room's state then): free/busy only.
+
+Several places in one question ("is Mercury or Jupiter free at 3") are answered on one card from
+one free/busy call for all their rooms (the gateway batches 20 rooms a call): named rooms each get
+their own line, a floor or building among them turns the card into the area listing.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -24,22 +29,28 @@ MAX_GAPS = 12
 def answer_is_free(query: IsFree, ctx: AnswerContext) -> Reply:
     """Say whether the place's rooms are free over the window; when busy, who holds them and when
     they are free next."""
-    rooms = ctx.directory.place_rooms(query.place)
+    places = (query.place, *query.more)
+    rooms = list({r.room_id: r for p in places for r in ctx.directory.place_rooms(p)}.values())
+    per_room = all(p.kind == "room" for p in places)
     busy = _busy(rooms, query, ctx)
     show_names = names_visible(ctx.settings, ctx.chat_type)
     states = [room_state(r, busy.get(r.room_id, []), query, ctx, show_names) for r in rooms]
     free = [s for s in states if s["free"]]
     taken = sorted((s for s in states if not s["free"] and not s["disabled"]),
                    key=lambda s: (s["until"] or query.window.end, s["room"]))
+    single = per_room and len(states) == 1
     data: dict[str, Any] = {
         "place": {"kind": query.place.kind, "label": query.place.label,
-                  "location": states[0]["location"] if query.place.kind == "room" and states else ""},
+                  "location": states[0]["location"] if single else ""},
+        "labels": [p.label for p in places],
         "window": windows.describe(query.window),
         "now": ctx.now,
         "past": windows.is_past(query.window, ctx.now),
         "long": query.window.end - query.window.start > LONG_WINDOW,
-        "single": query.place.kind == "room",
-        "room": states[0] if query.place.kind == "room" and states else None,
+        "single": single,
+        "per_room": per_room and len(states) > 1,  # several rooms named: one line each
+        "room": states[0] if single else None,
+        "states": states if per_room else [],
         "free": free,
         "busy": taken[:MAX_BUSY_ROWS],
         "busy_total": len(taken),
@@ -86,12 +97,13 @@ def room_state(room: Room, busy: list[BusyInterval], query: IsFree, ctx: AnswerC
 
 
 def _buttons(query: IsFree, ctx: AnswerContext) -> list[dict[str, Any]]:
-    lang, place, window = query.lang, query.place, query.window
-    buttons = followups.later(IsFree, lang, place, window, ctx.settings.bot.slot_minutes)
+    lang, place, window, more = query.lang, query.place, query.window, query.more
+    buttons = followups.later(IsFree, lang, place, window, ctx.settings.bot.slot_minutes, more)
     buttons.append(followups.button("refresh", query))
     if place.kind == "room":
         day = windows.whole_day(window.start)
         key = "who_today" if window.start.date() == ctx.now.date() else "who_day"
-        buttons.append(followups.button(key, WhoBooked(lang, place, day)))
+        key += "_all" if more else ""  # "who booked them today" for several rooms
+        buttons.append(followups.button(key, WhoBooked(lang, place, day, more)))
     buttons += followups.free_here(lang, place, window, ctx)
     return buttons

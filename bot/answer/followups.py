@@ -38,12 +38,12 @@ def area_of(place: Place, directory: Directory) -> Place | None:
 
 
 def day_buttons(make: type[WhoBooked | IsFree], lang: Lang, place: Place,
-                window: Window) -> list[Button]:
-    """Previous day / next day for a window within one day."""
+                window: Window, more: tuple[Place, ...] = ()) -> list[Button]:
+    """Previous day / next day for a window within one day (for every place asked about)."""
     if not windows.one_day(window):
         return []
-    return [button("prev_day", make(lang, place, windows.shift(window, -DAY))),
-            button("next_day", make(lang, place, windows.shift(window, DAY)))]
+    return [button("prev_day", make(lang, place, windows.shift(window, -DAY), more)),
+            button("next_day", make(lang, place, windows.shift(window, DAY), more))]
 
 
 def free_here(lang: Lang, place: Place, window: Window, ctx: AnswerContext,
@@ -63,11 +63,12 @@ def subscribe_here(lang: Lang, place: Place, ctx: AnswerContext) -> list[Button]
 
 
 def later(make: type[IsFree], lang: Lang, place: Place, window: Window,
-          minutes: int) -> list[Button]:
+          minutes: int, more: tuple[Place, ...] = ()) -> list[Button]:
     """The same question for the next slot, or for a long window the previous/next day."""
     if window.end - window.start > LONG_WINDOW:
-        return day_buttons(make, lang, place, window)
-    return [button("next_slot", make(lang, place, next_slot(window, minutes)), minutes, "primary")]
+        return day_buttons(make, lang, place, window, more)
+    return [button("next_slot", make(lang, place, next_slot(window, minutes), more), minutes,
+                   "primary")]
 
 
 def next_slot(window: Window, minutes: int) -> Window:

@@ -1,52 +1,45 @@
-"""Find rooms free over the whole window with enough seats: best fit first (smallest room that fits)."""
+"""Find rooms free over the whole window with enough seats: best fit first, a few calls, near misses.
+
+The search (bot/answer/search.py) asks about the best-fitting candidates first and stops once
+about five are free, so a 2,000-room tenant costs at most five free/busy calls; "more rooms"
+continues where it stopped. When nothing is free for all of the window, bot/answer/near_misses.py
+says what comes closest. Every free-room card carries the room-finder form.
+"""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from bot.answer import followups, windows
-from bot.answer.timeline import is_free
+from bot.answer import finder, followups, windows
+from bot.answer.near_misses import near_misses
+from bot.answer.search import Found, candidates_for, search
 from bot.queries import TENANT, FindFree, Reply, Window
 
 if TYPE_CHECKING:
     from bot.answer import AnswerContext
     from bot.feishu.models import Room
 
-MAX_ROWS = 25  # the best fits; the rest are counted
-
-
 def answer_find_free(query: FindFree, ctx: AnswerContext) -> Reply:
     """Rooms in the place that are free over the whole window and seat `capacity`, best fit first."""
     candidates = candidates_for(query, ctx)
-    free = free_rooms(candidates, query, ctx)
+    found = search(query, candidates, ctx)
     data: dict[str, Any] = {
         "place": {"kind": query.place.kind, "label": query.place.label},
         "window": windows.describe(query.window),
         "now": ctx.now,
         "past": windows.is_past(query.window, ctx.now),
         "capacity": query.capacity,
-        "checked": len(candidates),
-        "total": len(free),
-        "rooms": [_row(room, ctx) for room in free[:MAX_ROWS]],
-        "buttons": _buttons(query, ctx, found=bool(free)),
+        "candidates": found.candidates,
+        "offset": min(query.offset, found.candidates),
+        "checked": len(found.checked),
+        "exhausted": found.next_offset is None,
+        "total": len(found.free),
+        "rooms": [_row(room, ctx) for room in found.free],
+        "near": near_misses(query, found, ctx) if not found.free else None,
+        "buttons": _buttons(query, ctx, found),
+        "finder": finder.form_data(query.lang, ctx, query.window, query.capacity, query.place),
     }
     return Reply(card="free_rooms", data=data, lang=query.lang)
-
-
-def candidates_for(query: FindFree, ctx: AnswerContext) -> list[Room]:
-    """Enabled rooms in the place with at least `capacity` seats (only these are asked about)."""
-    rooms = ctx.directory.place_rooms(query.place)
-    return [r for r in rooms if r.enabled and r.capacity >= query.capacity]
-
-
-def free_rooms(candidates: Sequence[Room], query: FindFree, ctx: AnswerContext) -> list[Room]:
-    """The candidates with nothing booked in the window, smallest fitting capacity first, then name."""
-    if not candidates:
-        return []
-    start, end = query.window.start, query.window.end
-    busy = ctx.gateway.freebusy([r.room_id for r in candidates], start, end)
-    free = [r for r in candidates if is_free(busy.get(r.room_id, []), start, end)]
-    return sorted(free, key=lambda r: (r.capacity, r.name.casefold(), r.room_id))
 
 
 def _row(room: Room, ctx: AnswerContext) -> dict[str, Any]:
@@ -64,12 +57,18 @@ def _later(window: Window, minutes: int) -> list[tuple[str, Window, Any]]:
             ("next_day", windows.shift(window, followups.DAY), "")]
 
 
-def _buttons(query: FindFree, ctx: AnswerContext, found: bool) -> list[dict[str, Any]]:
-    buttons = [followups.button(key, FindFree(query.lang, window, query.capacity, query.place), arg)
-               for key, window, arg in _later(query.window, ctx.settings.bot.slot_minutes)]
+def _buttons(query: FindFree, ctx: AnswerContext, found: Found) -> list[dict[str, Any]]:
+    fresh = replace(query, offset=0)
+    buttons = []
+    if found.next_offset is not None:
+        buttons.append(followups.button("more_rooms", replace(query, offset=found.next_offset),
+                                        found.next_offset, "primary"))
+    if found.candidates:
+        buttons += [followups.button(key, replace(fresh, window=window), arg)
+                    for key, window, arg in _later(query.window, ctx.settings.bot.slot_minutes)]
     buttons.append(followups.button("refresh", query))
-    if not found and query.capacity:
-        buttons.append(followups.button("any_size", FindFree(query.lang, query.window, 0, query.place)))
-    if not found and query.place.kind != "tenant":
-        buttons.append(followups.button("anywhere", FindFree(query.lang, query.window, query.capacity, TENANT)))
+    if not found.free and query.capacity:
+        buttons.append(followups.button("any_size", replace(fresh, capacity=0)))
+    if not found.free and query.place.kind != "tenant":
+        buttons.append(followups.button("anywhere", replace(fresh, place=TENANT)))
     return buttons

@@ -1,11 +1,12 @@
-"""The help card: what roombot answers, with examples in the user's language that run on a click."""
+"""The help card: what roombot answers, with examples in the user's language that run on a click,
+and the room finder (a form) for asking without typing."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import actions
-from bot.answer import followups, windows
+from bot.answer import finder, followups, windows
 from bot.queries import FindFree, Help, IsFree, Place, Reply, Report, WhoBooked, Window
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ def answer_help(query: Help, ctx: AnswerContext) -> Reply:
         "floor": floor.label if floor else FALLBACK_FLOOR,
         "seats": EXAMPLE_SEATS,
         "examples": examples(query, ctx, place, floor),
+        "finder": finder.form_data(query.lang, ctx),
     }
     return Reply(card="help", data=data, lang=query.lang)
 

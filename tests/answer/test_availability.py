@@ -6,12 +6,14 @@ from datetime import timedelta
 
 import pytest
 
+from bot import actions
 from bot.answer import router
 from bot.answer.timeline import merge
 from bot.answer.windows import next_day_start
 from bot.cards import render
-from bot.feishu.gateway import API_FREEBUSY
-from bot.queries import IsFree, Window
+from bot.feishu.gateway import API_FREEBUSY, API_RESERVATIONS
+from bot.queries import IsFree, WhoBooked, Window
+from bot.understand import parse
 from tests.answer.conftest import NOW, api_calls
 
 
@@ -83,3 +85,88 @@ def test_floor_card_renders(lang, ctx, directory) -> None:  # type: ignore[no-un
     window = Window(NOW.replace(hour=11, minute=0), NOW.replace(hour=11, minute=30))
     data = ask(IsFree(lang, directory.level_place(floor), window), ctx())
     assert len(data["free"]) + data["busy_total"] == len(directory.rooms_under(floor.level_id))
+
+
+# ---------------------------------------------------------------------------- several rooms at once
+
+def two_rooms(directory):  # type: ignore[no-untyped-def]
+    mercury, jupiter = directory.room_by_name("Mercury"), directory.room_by_name("Jupiter 木星")
+    return directory.room_place(mercury), directory.room_place(jupiter)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_two_rooms_in_one_message_one_card_one_call(lang, sb, ctx, directory, gateway) -> None:  # type: ignore[no-untyped-def]
+    text = "is Mercury or Jupiter free at 3" if lang == "en" else "Mercury和木星下午3点有空吗"
+    question = parse(text, NOW, directory)
+    mercury, jupiter = two_rooms(directory)
+    assert isinstance(question, IsFree) and {question.place, *question.more} == {mercury, jupiter}
+    data = ask(question, ctx())
+    assert api_calls(gateway) == {API_FREEBUSY: 1}
+    assert data["per_room"] and not data["single"]
+    assert {s["room_id"] for s in data["states"]} == {mercury.id, jupiter.id}
+    window = question.window
+    for state in data["states"]:
+        assert state["free"] == (sb.tenant.busy(state["room_id"], window.start, window.end) == [])
+    card = render(router.answer(question, ctx()))
+    text_of_card = str(card)
+    assert "Mercury" in text_of_card and "Jupiter" in text_of_card
+
+
+def test_buttons_keep_both_rooms(ctx, directory) -> None:  # type: ignore[no-untyped-def]
+    mercury, jupiter = two_rooms(directory)
+    window = Window(NOW.replace(hour=15, minute=0), NOW.replace(hour=15, minute=30))
+    data = ask(IsFree("en", mercury, window, (jupiter,)), ctx())
+    by_key = {b["key"]: actions.decode(b["value"], directory, NOW) for b in data["buttons"]}
+    for key in ("refresh", "next_slot"):
+        assert isinstance(by_key[key], IsFree) and by_key[key].more == (jupiter,), key
+    assert by_key["next_slot"].window.start == window.start + timedelta(minutes=30)
+    who = by_key["who_today_all"]
+    assert isinstance(who, WhoBooked) and (who.place, who.more) == (mercury, (jupiter,))
+
+
+def test_a_floor_and_a_room_together_list_every_room(sb, ctx, directory, gateway) -> None:  # type: ignore[no-untyped-def]
+    mercury, _ = two_rooms(directory)
+    oslo = directory.room_by_name("Oslo")
+    floor = directory.level_place(directory.floor_of(oslo))
+    window = Window(NOW.replace(hour=16, minute=0), NOW.replace(hour=16, minute=30))
+    data = ask(IsFree("zh", floor, window, (mercury,)), ctx())
+    rooms = {r.room_id for r in directory.place_rooms(floor)} | {mercury.id}
+    assert not data["per_room"] and len(data["free"]) + data["busy_total"] + len(data["disabled"]) == len(rooms)
+    assert api_calls(gateway) == {API_FREEBUSY: -(-len(rooms) // 20)}
+
+
+@pytest.mark.parametrize("bad", ["Mercury", [["room", "omm_gone"]], [["tenant", ""]], [["room"]] ,
+                                 [["room", "x"]] * 6, {"room": "x"}])
+def test_forged_other_places_are_rejected(bad, directory) -> None:  # type: ignore[no-untyped-def]
+    mercury, jupiter = two_rooms(directory)
+    value = actions.encode(IsFree("en", mercury, Window(NOW, NOW + timedelta(minutes=30)), (jupiter,)))
+    assert value["more"] == [["room", jupiter.id]]
+    with pytest.raises(actions.BadAction):
+        actions.decode({**value, "more": bad}, directory, NOW)
+
+
+def test_who_booked_two_rooms_one_card_one_ledger_call(sb, ctx, directory, gateway) -> None:  # type: ignore[no-untyped-def]
+    question = parse("who booked Mercury and Jupiter today", NOW, directory)
+    mercury, jupiter = two_rooms(directory)
+    assert isinstance(question, WhoBooked) and question.more
+    reply = router.answer(question, ctx())
+    render(reply)
+    assert api_calls(gateway) == {API_RESERVATIONS: 1}
+    truth = [r for r in sb.tenant.reservations_on(NOW.date()) if r.room_id in (mercury.id, jupiter.id)]
+    assert reply.data["total"] == len(truth) and reply.data["multi_room"]
+    assert "Mercury" in reply.data["place"]["label"] and "Jupiter" in reply.data["place"]["label"]
+    refresh = next(b for b in reply.data["buttons"] if b["key"] == "refresh")
+    assert actions.decode(refresh["value"], directory, NOW).more == (jupiter,)
+
+
+def test_who_booked_a_floor_and_a_room_lists_both(sb, ctx, directory) -> None:  # type: ignore[no-untyped-def]
+    mercury, _ = two_rooms(directory)
+    oslo = directory.room_by_name("Oslo")
+    floor = directory.level_place(directory.floor_of(oslo))
+    today = Window(NOW.replace(hour=0, minute=0), NOW.replace(hour=0, minute=0) + timedelta(days=1), True)
+    reply = router.answer(WhoBooked("en", floor, today, (mercury,)), ctx())
+    render(reply)
+    rooms = {r.room_id for r in directory.place_rooms(floor)} | {mercury.id}
+    truth = [r for r in sb.tenant.reservations_on(NOW.date()) if r.room_id in rooms]
+    assert reply.data["total"] == len(truth)
+    assert {row["room"] for row in reply.data["rows"]} >= {"Mercury"}
