@@ -26,3 +26,33 @@ def test_card_becomes_lines_and_numbered_buttons() -> None:
     assert "Oslo" in text.lines
     assert text.buttons == [("Refresh", {"q": "a"}), ("Next day", {"q": "b"})]
     assert "[1] Refresh" in str(text) and "[2] Next day" in str(text)
+
+
+def _chart(spec: dict) -> dict:
+    return {"schema": "2.0", "body": {"elements": [{"tag": "chart", "chart_spec": spec}]}}
+
+
+def test_a_horizontal_bar_chart_prints_as_text_bars_on_its_axis() -> None:
+    card = _chart({"type": "bar", "direction": "horizontal", "title": {"text": "Utilisation (%)"},
+                   "data": {"values": [{"name": "Mercury", "value": 78.0}, {"name": "木星", "value": 35.5}]},
+                   "xField": "value", "yField": "name", "label": {"visible": True, "formatter": "{value}%"},
+                   "axes": [{"orient": "left", "type": "band"},
+                            {"orient": "bottom", "type": "linear", "min": 0, "max": 100}]})
+    assert card_to_text(card).lines == ["Utilisation (%)",
+                                        "Mercury ████████░░ 78%",
+                                        "木星    ████░░░░░░ 35.5%"]
+
+
+def test_a_vertical_chart_without_axis_scales_to_its_largest_value() -> None:
+    card = _chart({"type": "bar", "data": [{"id": "d", "values": [
+        {"band": "<5%", "rooms": 2}, {"band": "≥60%", "rooms": 8}]}], "xField": "band", "yField": "rooms"})
+    assert card_to_text(card).lines == ["<5%  ██░░░░░░░░ 2", "≥60% ██████████ 8"]
+
+
+def test_grouped_bars_name_their_series() -> None:
+    card = _chart({"type": "bar", "direction": "horizontal", "seriesField": "what",
+                   "data": {"values": [{"room": "Everest", "what": "Seats", "n": 30},
+                                       {"room": "Everest", "what": "People", "n": 3}]},
+                   "xField": "n", "yField": ["room", "what"], "label": {"formatter": "{n}"}})
+    assert card_to_text(card).lines == ["Everest · Seats  ██████████ 30",
+                                        "Everest · People █░░░░░░░░░ 3"]
