@@ -20,17 +20,24 @@ if TYPE_CHECKING:
     from bot.feishu.models import Room
 
 MAX_ROWS = 40  # per card; later bookings are one button away (keeps the card far below 30 KB)
+# Up to this many rooms, one read of the whole tenant's day (a page per 100 bookings) answers
+# every room, floor and building for the ledger cache's lifetime: a 40-room tenant's day is 2
+# pages, well under Feishu's 100 reads a minute however many rooms people ask about.
+WHOLE_TENANT_ROOMS = 100
+MAX_ROOM_FILTER = 100  # several places named at once: their rooms as the list API's room filter
 
 
 def answer_who_booked(query: WhoBooked, ctx: AnswerContext) -> Reply:
     """List the bookings of the place's rooms over the window: reserver, times, check-in state."""
-    rooms = ctx.directory.place_rooms(query.place)
+    # every place asked about at once ("Mercury and Jupiter"): one card, the same calls
+    places = (query.place, *query.more)
+    rooms = list({r.room_id: r for p in places for r in ctx.directory.place_rooms(p)}.values())
     show_names = names_visible(ctx.settings, ctx.chat_type)
-    rows = sort_rows(_ledger_rows(query, rooms, ctx, show_names)
-                     + _future_rows(query, rooms, ctx, show_names))
+    ledger, data_age = _ledger_rows(query, rooms, ctx, show_names)
+    rows = sort_rows(ledger + _future_rows(query, rooms, ctx, show_names))
     shown, more_from, omitted = paginate(rows, MAX_ROWS)
     data: dict[str, Any] = {
-        "place": _place(query.place, rooms, ctx),
+        "place": _place(query.place, rooms, ctx, query.more),
         "window": windows.describe(query.window),
         "now": ctx.now,
         "multi_day": windows.spans_days(query.window),
@@ -43,26 +50,29 @@ def answer_who_booked(query: WhoBooked, ctx: AnswerContext) -> Reply:
         "omitted": omitted,
         "more_from": more_from,
         "buttons": _buttons(query, ctx, more_from),
+        "data_age": int(data_age),  # seconds; > 0 when the ledger came from the cache
     }
     return Reply(card="who_booked", data=data, lang=query.lang)
 
 
 def _ledger_rows(query: WhoBooked, rooms: Sequence[Room], ctx: AnswerContext,
-                 show_names: bool) -> list[Row]:
-    """Bookings up to the end of today, from the reservation list (one call per day)."""
+                 show_names: bool) -> tuple[list[Row], float]:
+    """Bookings up to the end of today from the reservation list (whole days, through the
+    gateway's ledger cache), and the age of that data in seconds."""
     window = query.window
     end = min(window.end, windows.next_day_start(ctx.now))
     if window.start >= end or not rooms:
-        return []
-    level_id, room_ids = _scope(query.place, rooms, ctx)
-    # Ask from the day's midnight so meetings that began before the window but overlap it are
+        return [], 0.0
+    level_id, room_ids = _scope(query.place, rooms, ctx, several=bool(query.more))
+    # Read from the day's midnight so meetings that began before the window but overlap it are
     # included; the list API never takes a future start, and its end may lie later today.
-    found = ctx.gateway.reservations(level_id, windows.day_start(window.start), end,
-                                     room_ids=room_ids, need_topic=ctx.settings.privacy.show_topics)
+    found = ctx.gateway.ledger(level_id, windows.day_start(window.start), end, room_ids=room_ids,
+                               need_topic=ctx.settings.privacy.show_topics, fresh=ctx.fresh)
     wanted = {room.room_id for room in rooms}
     return [ledger_row(r, show_names=show_names, show_topics=ctx.settings.privacy.show_topics)
-            for r in found
-            if overlaps(r, window.start, end) and (not r.room_id or r.room_id in wanted)]
+            for r in found.rows
+            if overlaps(r, window.start, end) and (not r.room_id or r.room_id in wanted)
+            ], found.age_seconds
 
 
 def _future_rows(query: WhoBooked, rooms: Sequence[Room], ctx: AnswerContext,
@@ -78,10 +88,17 @@ def _future_rows(query: WhoBooked, rooms: Sequence[Room], ctx: AnswerContext,
             if overlaps(b, start, query.window.end)]
 
 
-def _scope(place: Place, rooms: Sequence[Room], ctx: AnswerContext) -> tuple[str, tuple[str, ...]]:
-    """The reservation list's room level and room filter: the room's own level for one room."""
+def _scope(place: Place, rooms: Sequence[Room], ctx: AnswerContext,
+           several: bool = False) -> tuple[str, tuple[str, ...]]:
+    """The reservation list's room level and room filter: the whole tenant when it is small
+    and reads are shared, else the room's own level for one room, or the floor or building."""
+    if ctx.gateway.ledger_shared and len(ctx.directory.rooms) <= WHOLE_TENANT_ROOMS:
+        return ctx.settings.bot.room_level_id, ()
     if place.kind == "room" and len(rooms) == 1:
         return rooms[0].level_id or ctx.settings.bot.room_level_id, (rooms[0].room_id,)
+    if several:  # several places named at once: their rooms, or the whole tenant for many
+        ids = tuple(room.room_id for room in rooms) if len(rooms) <= MAX_ROOM_FILTER else ()
+        return ctx.settings.bot.room_level_id, ids
     if place.kind in ("floor", "building") and place.id:
         return place.id, ()
     return ctx.settings.bot.room_level_id, ()
@@ -107,9 +124,10 @@ def paginate(rows: list[Row], limit: int) -> tuple[list[Row], datetime | None, i
     return rows[:limit], rows[later[0]]["start"], later[0] - limit
 
 
-def _place(place: Place, rooms: Sequence[Room], ctx: AnswerContext) -> dict[str, Any]:
-    room = rooms[0] if place.kind == "room" and rooms else None
-    return {"kind": place.kind, "label": place.label,
+def _place(place: Place, rooms: Sequence[Room], ctx: AnswerContext,
+           more: tuple[Place, ...] = ()) -> dict[str, Any]:
+    room = rooms[0] if place.kind == "room" and len(rooms) == 1 else None
+    return {"kind": place.kind, "label": " / ".join(p.label for p in (place, *more)),
             "location": ctx.directory.location_label(room) if room else "",
             "rooms": len(rooms)}
 
@@ -118,10 +136,12 @@ def _buttons(query: WhoBooked, ctx: AnswerContext, more_from: datetime | None) -
     lang, place, window = query.lang, query.place, query.window
     buttons = []
     if more_from is not None:
-        later = WhoBooked(lang, place, windows.from_(window, more_from))
+        later = WhoBooked(lang, place, windows.from_(window, more_from), query.more)
         buttons.append(followups.button("more", later, more_from, "primary"))
-    buttons.append(followups.button("refresh", query))
-    buttons += followups.day_buttons(WhoBooked, lang, place, window)
+    refresh = followups.button("refresh", query)
+    refresh["value"]["fresh"] = True  # Refresh reads Feishu now, past the ledger cache
+    buttons.append(refresh)
+    buttons += followups.day_buttons(WhoBooked, lang, place, window, query.more)
     buttons += followups.free_here(lang, place, window, ctx)
     buttons += followups.subscribe_here(lang, place, ctx)
     return buttons

@@ -6,6 +6,7 @@ rest of roombot sees `Room`, `Reservation`, `BusyInterval` ... and `FeishuError`
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -29,6 +30,7 @@ from bot.config import FeishuSettings
 from bot.feishu.errors import LOCAL_CODE, FeishuUnavailable
 from bot.feishu.export_file import ExportFormatError, parse_export
 from bot.feishu.exports import create_export, download_export, wait_export
+from bot.feishu.ledger import LedgerCache, LedgerRead, local_days, next_midnight
 from bot.feishu.messaging import (
     card_content,
     patch_message,
@@ -97,6 +99,7 @@ class FeishuGateway:
                  clock: Callable[[], datetime] | None = None,
                  time_budget: float = 20.0,
                  max_concurrency: int = 4,
+                 ledger_cache_seconds: float = 0.0,
                  sleep: Callable[[float], None] = time.sleep,
                  monotonic: Callable[[], float] = time.monotonic,
                  log_level: lark.LogLevel = lark.LogLevel.WARNING) -> None:
@@ -119,6 +122,7 @@ class FeishuGateway:
                                     monotonic=monotonic)
         self._bot_open_id = ""
         self._bot_lock = threading.Lock()
+        self._ledger = LedgerCache(ledger_cache_seconds, monotonic=monotonic)
 
     @property
     def calls(self) -> CallCounter:
@@ -155,8 +159,9 @@ class FeishuGateway:
         if len(items) <= 1:
             return [fn(item) for item in items]
         workers = min(self.max_concurrency, len(items))
+        fields = contextvars.copy_context()  # the log fields of the answer asking
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feishu") as pool:
-            return list(pool.map(fn, items))
+            return list(pool.map(lambda item: fields.copy().run(fn, item), items))
 
     def _now(self) -> datetime:
         return self._clock().astimezone(self.tz)
@@ -179,6 +184,10 @@ class FeishuGateway:
                     raise FeishuUnavailable(LOCAL_CODE, "bot/v3/info returned no open_id",
                                             reply.log_id, reply.status)
             return self._bot_open_id
+
+    def tenant_token(self) -> None:
+        """Obtain a tenant access token (the SDK's cached one if valid); raises FeishuError."""
+        self._transport.obtain_token(self._client.config)
 
     def _send_bot_info(self) -> Any:
         request = (lark.BaseRequest.builder().http_method(lark.HttpMethod.GET)
@@ -298,6 +307,37 @@ class FeishuGateway:
         if page_token:
             builder = builder.page_token(page_token)
         return self._client.vc.v1.resource_reservation_list.get(builder.build())
+
+    @property
+    def ledger_shared(self) -> bool:
+        """Whether `ledger` reads are cached and shared (`ledger_cache_seconds` > 0)."""
+        return self._ledger.enabled
+
+    def ledger(self, level_id: str, start: datetime, end: datetime, *,
+               room_ids: Sequence[str] = (), need_topic: bool = False,
+               fresh: bool = False) -> LedgerRead:
+        """The reservations of every local day [start, end) touches, through the ledger cache.
+
+        Each day is read whole ([midnight, next midnight), like `reservations`), so a question
+        about any part of a day shares the read; callers keep the rows they need. `fresh`
+        bypasses the cache. `age_seconds` is how old the oldest day's data is.
+        """
+        start, end = self._local(start, "start"), self._local(end, "end")
+        scope = (level_id, tuple(sorted(set(room_ids))), need_topic)
+
+        def one_day(midnight: datetime) -> LedgerRead:
+            def fetch() -> list[Reservation]:
+                return self.reservations(level_id, midnight, next_midnight(midnight),
+                                         room_ids=room_ids, need_topic=need_topic)
+            return self._ledger.read((*scope, midnight.isoformat()), fetch, fresh=fresh)
+
+        reads = self._parallel(one_day, local_days(start, end, self._now()))
+        merged: dict[tuple[str, ...], Reservation] = {}
+        for read in reads:
+            for row in read.rows:
+                merged.setdefault(reservation_key(row), row)
+        rows = sorted(merged.values(), key=lambda r: (r.start, r.room_name, r.end))
+        return LedgerRead(tuple(rows), max((read.age_seconds for read in reads), default=0.0))
 
     # ----------------------------------------------------------------------------- export
 

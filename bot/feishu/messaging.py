@@ -78,11 +78,13 @@ def patch_message(client: lark.Client, transport: Transport, deadline: Deadline,
         return client.im.v1.message.patch(request.build())
 
     reply = transport.execute(API_PATCH, send, deadline)
-    log.info("patched message %s (log_id=%s)", message_id, reply.log_id or "-")
+    log.info("patched message %s (log_id=%s)", message_id, reply.log_id or "-",
+             extra={"log_id": reply.log_id})
 
 
 def _sent(reply: Reply) -> SentMessage:
     data = reply.data
-    log.info("sent message %s (log_id=%s)", data.get("message_id"), reply.log_id or "-")
+    log.info("sent message %s (log_id=%s)", data.get("message_id"), reply.log_id or "-",
+             extra={"log_id": reply.log_id})
     return SentMessage(message_id=str(data.get("message_id") or ""),
                        chat_id=str(data.get("chat_id") or ""))

@@ -17,6 +17,7 @@ import requests
 from lark_oapi.core.exception import ObtainAccessTokenException, UnmarshalException
 from lark_oapi.core.token import TokenManager
 
+from bot import metrics
 from bot.feishu.classify import (
     TOKEN_INVALID_CODES,
     error_for,
@@ -98,19 +99,33 @@ class Transport:
         refreshed = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
             deadline.check(f"calling {api}")
-            self._limiter.acquire(api, deadline)
+            self._wait_for_quota(api, deadline)
+            started = time.perf_counter()
             outcome = self._attempt(api, send, binary)
+            _observe(api, outcome, time.perf_counter() - started)
             if isinstance(outcome, Reply):
                 return outcome
             if isinstance(outcome, _Failure) and outcome.code in TOKEN_INVALID_CODES \
                     and not refreshed:
                 log.warning("tenant token rejected on %s (log_id=%s); refreshing once",
-                            api, outcome.log_id or "-")
+                            api, outcome.log_id or "-", extra={"log_id": outcome.log_id})
+                metrics.FEISHU_RETRIES.labels(api, "token_expired").inc()
                 self.drop_token()
                 refreshed = True
                 continue
             self._wait_or_raise(api, outcome, attempt, deadline)
         raise AssertionError("unreachable: _wait_or_raise raises on the last attempt")
+
+    def _wait_for_quota(self, api: str, deadline: Deadline) -> None:
+        """Our client-side limiter: wait for a slot under the API's quota (counted)."""
+        try:
+            waited = self._limiter.acquire(api, deadline)
+        except RateLimited:
+            metrics.QUOTA_REFUSALS.labels(api).inc()
+            raise
+        if waited > 0:
+            metrics.RATE_LIMIT_WAITS.labels(api, "client").inc()
+            metrics.RATE_LIMIT_WAIT_SECONDS.labels(api, "client").inc(waited)
 
     def _attempt(self, api: str, send: Callable[[], Any], binary: bool) -> Reply | _Failure | _Garbage:
         """One HTTP call; transport-level trouble comes back as _Garbage, not raised."""
@@ -119,6 +134,7 @@ class Transport:
         try:
             response = send()
         except ObtainAccessTokenException as exc:
+            metrics.FEISHU_CALLS.labels(TOKEN_PATH, str(exc.code)).inc()
             raise token_error(int(exc.code or LOCAL_CODE), str(exc.msg)) from exc
         except (json.JSONDecodeError, UnicodeDecodeError, UnmarshalException) as exc:
             self.count(api)
@@ -138,23 +154,29 @@ class Transport:
         if isinstance(outcome, _Garbage):
             error: FeishuError = FeishuUnavailable(
                 LOCAL_CODE, f"{api}: {outcome}", outcome.log_id, outcome.status)
-            delay = backoff_delay(attempt)
+            delay, reason = backoff_delay(attempt), "unreadable"
         elif is_rate_limited(outcome.status, outcome.code):
-            delay = reset_seconds(outcome.headers)
+            delay, reason = reset_seconds(outcome.headers), "rate_limited"
             error = RateLimited(outcome.code or LOCAL_CODE, outcome.msg, outcome.log_id,
                                 outcome.status, retry_after=delay)
         elif is_server_error(outcome.status, outcome.code) or outcome.code is None:
             error = error_for(outcome.status, outcome.code, outcome.msg, outcome.log_id)
-            delay = backoff_delay(attempt)
+            delay, reason = backoff_delay(attempt), "server_error"
         else:
             error = error_for(outcome.status, outcome.code, outcome.msg, outcome.log_id,
                               outcome.error)
-            log.warning("%s failed: %s", api, error)
+            log.warning("%s failed: %s", api, error, extra={"log_id": error.log_id})
             raise error
         if attempt >= MAX_ATTEMPTS or delay >= deadline.remaining():
-            log.warning("%s gave up after %d attempt(s): %s", api, attempt, error)
+            log.warning("%s gave up after %d attempt(s): %s", api, attempt, error,
+                        extra={"log_id": error.log_id})
             raise error
-        log.info("%s: %s; retrying in %.2fs (attempt %d)", api, error, delay, attempt)
+        log.info("%s: %s; retrying in %.2fs (attempt %d)", api, error, delay, attempt,
+                 extra={"log_id": error.log_id})
+        metrics.FEISHU_RETRIES.labels(api, reason).inc()
+        if reason == "rate_limited":
+            metrics.RATE_LIMIT_WAITS.labels(api, "server").inc()
+            metrics.RATE_LIMIT_WAIT_SECONDS.labels(api, "server").inc(delay)
         self._sleep(delay)
 
     def _token_key(self) -> str:
@@ -163,6 +185,22 @@ class Transport:
     def _has_token(self) -> bool:
         return bool(TokenManager.cache.get(self._token_key()))
 
+    def obtain_token(self, config: Any) -> None:
+        """Make sure a tenant token is cached, asking Feishu for one if not (for /readyz)."""
+        if self._has_token():
+            return
+        self.count(TOKEN_PATH)
+        try:
+            TokenManager.get_self_tenant_token(config)
+        except ObtainAccessTokenException as exc:
+            metrics.FEISHU_CALLS.labels(TOKEN_PATH, str(exc.code)).inc()
+            raise token_error(int(exc.code or LOCAL_CODE), str(exc.msg)) from exc
+        except (requests.RequestException, ValueError) as exc:  # unreachable, or not JSON
+            metrics.FEISHU_CALLS.labels(TOKEN_PATH, "network").inc()
+            raise FeishuUnavailable(LOCAL_CODE, f"tenant token: {exc.__class__.__name__}: "
+                                    f"{exc}") from exc
+        metrics.FEISHU_CALLS.labels(TOKEN_PATH, "0").inc()
+
     def drop_token(self) -> None:
         """Forget this app's cached tenant token so the SDK fetches a new one.
 
@@ -170,6 +208,18 @@ class Transport:
         refreshes it on 99991663 [SDK core/token/manager.py; DOC 如何解决 99991663].
         """
         TokenManager.cache.set(self._token_key(), "", 0)
+
+
+def _observe(api: str, outcome: Reply | _Failure | _Garbage, seconds: float) -> None:
+    """Count one HTTP call by its result code: Feishu's, else http_<status>, else network."""
+    if isinstance(outcome, Reply):
+        code = "0"
+    elif isinstance(outcome, _Failure) and outcome.code is not None:
+        code = str(outcome.code)
+    else:
+        code = f"http_{outcome.status}" if outcome.status else "network"
+    metrics.FEISHU_CALLS.labels(api, code).inc()
+    metrics.FEISHU_SECONDS.labels(api).observe(seconds)
 
 
 def _header(headers: dict[str, str], name: str) -> str:
