@@ -6,15 +6,19 @@ from typing import TYPE_CHECKING, Any
 
 from bot.queries import (
     TENANT,
+    USAGE_FOCUSES,
     FindFree,
     Help,
     IsFree,
+    Lang,
     ListSubscriptions,
+    Period,
     Place,
     Query,
     Report,
     Subscribe,
     Unsubscribe,
+    Usage,
     WhoBooked,
     Window,
 )
@@ -26,6 +30,9 @@ VERSION = 1
 MAX_WINDOW = timedelta(days=31)
 MAX_DISTANCE = timedelta(days=90)  # a button may not ask about a window further than this from now
 REPORT_KINDS = ("no_shows", "early_releases")
+MAX_MORE = 5  # other places one question may carry ("is Mercury or Jupiter free")
+MAX_OFFSET = 100_000  # "more rooms" never skips more candidates than a tenant has rooms
+FORM_FIND_FREE = "form_find_free"  # the room finder's submit button; its answer comes from form_value
 
 
 class BadAction(ValueError):
@@ -35,18 +42,29 @@ class BadAction(ValueError):
 def encode(query: Query) -> dict[str, Any]:
     """Encode a query as a button value (a JSON object, as the SDK requires)."""
     value: dict[str, Any] = {"v": VERSION, "lang": query.lang}
-    if isinstance(query, (WhoBooked, IsFree, FindFree, Report)):
+    if isinstance(query, (WhoBooked, IsFree, FindFree, Report, Usage)):
         value.update(_window(query.window))
-    if isinstance(query, (WhoBooked, IsFree, FindFree, Report, Subscribe)):
+    if isinstance(query, (WhoBooked, IsFree, FindFree, Report, Subscribe, Usage)):
         value["place"] = [query.place.kind, query.place.id]
+    if isinstance(query, Usage):
+        value["focus"] = query.focus
     if isinstance(query, Unsubscribe) and query.place is not None:
         value["place"] = [query.place.kind, query.place.id]
+    if isinstance(query, (WhoBooked, IsFree)) and query.more:
+        value["more"] = [[p.kind, p.id] for p in query.more]
     if isinstance(query, FindFree):
         value["cap"] = query.capacity
+        if query.offset:
+            value["from"] = query.offset
     if isinstance(query, (Report, Subscribe)):
         value["kinds"] = list(query.kinds)
     if isinstance(query, Subscribe) and query.at is not None:
         value["at"] = query.at.strftime("%H:%M")
+    if (isinstance(query, Subscribe) and query.period != "daily") or (
+            isinstance(query, Unsubscribe) and query.period is not None):
+        value["period"] = query.period
+    if isinstance(query, Subscribe) and query.weekday is not None:
+        value["weekday"] = query.weekday
     value["q"] = _KINDS[type(query)]
     return value
 
@@ -54,8 +72,18 @@ def encode(query: Query) -> dict[str, Any]:
 _KINDS: dict[type, str] = {
     WhoBooked: "who_booked", IsFree: "is_free", FindFree: "find_free", Report: "report",
     Subscribe: "subscribe", Unsubscribe: "unsubscribe", ListSubscriptions: "subscriptions",
-    Help: "help",
+    Help: "help", Usage: "usage",
 }
+
+
+def room_finder(lang: Lang) -> dict[str, Any]:
+    """The value of the room finder's submit button: the form's fields carry the question."""
+    return {"v": VERSION, "q": FORM_FIND_FREE, "lang": lang}
+
+
+def is_room_finder(value: Any) -> bool:
+    """True for the room finder's submit button (its question is in the form, not the value)."""
+    return isinstance(value, dict) and value.get("v") == VERSION and value.get("q") == FORM_FIND_FREE
 
 
 def _window(window: Window) -> dict[str, Any]:
@@ -75,22 +103,24 @@ def decode(value: Any, directory: Directory, now: datetime) -> Query:
         return ListSubscriptions(lang)
     if kind == "unsubscribe":
         place = _place(value["place"], directory) if "place" in value else None
-        return Unsubscribe(lang, place)
+        return Unsubscribe(lang, place, _period(value.get("period"), None))
     if kind == "subscribe":
-        return Subscribe(lang, _kinds(value), _at(value.get("at")), _place(value.get("place"), directory))
+        return Subscribe(lang, _kinds(value), _at(value.get("at")), _place(value.get("place"), directory),
+                         _period(value.get("period"), "daily") or "daily", _weekday(value.get("weekday")))
     window = _decode_window(value, now)
     place = _place(value.get("place"), directory)
     if kind == "who_booked":
-        return WhoBooked(lang, _not_tenant(place), window)
+        return WhoBooked(lang, _not_tenant(place), window, _more(value.get("more"), directory))
     if kind == "is_free":
-        return IsFree(lang, _not_tenant(place), window)
+        return IsFree(lang, _not_tenant(place), window, _more(value.get("more"), directory))
     if kind == "find_free":
-        capacity = value.get("cap", 0)
-        if not isinstance(capacity, int) or not 0 <= capacity <= 1000:
-            raise BadAction("bad capacity")
-        return FindFree(lang, window, capacity, place)
+        capacity = _bounded_int(value.get("cap", 0), 1000, "bad capacity")
+        offset = _bounded_int(value.get("from", 0), MAX_OFFSET, "bad offset")
+        return FindFree(lang, window, capacity, place, offset)
     if kind == "report":
         return Report(lang, _kinds(value), window, place)
+    if kind == "usage":
+        return Usage(lang, place, window, _focus(value.get("focus")))
     raise BadAction(f"unknown query kind {kind!r}")
 
 
@@ -127,6 +157,22 @@ def _place(raw: Any, directory: Directory) -> Place:
     raise BadAction("place no longer exists")
 
 
+def _more(raw: Any, directory: Directory) -> tuple[Place, ...]:
+    """The other places of a question: a short list of rooms, floors or buildings that still exist."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_MORE:
+        raise BadAction("bad list of places")
+    return tuple(_not_tenant(_place(item, directory)) for item in raw)
+
+
+def _bounded_int(raw: Any, limit: int, problem: str) -> int:
+    """A whole number 0..limit (a JSON bool is not a number here)."""
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= limit:
+        raise BadAction(problem)
+    return raw
+
+
 def _not_tenant(place: Place) -> Place:
     if place.kind == "tenant":
         raise BadAction("question needs a room or floor")
@@ -140,6 +186,12 @@ def _kinds(value: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(k for k in REPORT_KINDS if k in kinds)
 
 
+def _focus(raw: Any) -> Any:
+    if raw not in USAGE_FOCUSES:
+        raise BadAction("bad usage focus")
+    return raw
+
+
 def _at(raw: Any) -> time | None:
     if raw is None:
         return None
@@ -147,3 +199,21 @@ def _at(raw: Any) -> time | None:
         return time.fromisoformat(raw)
     except (TypeError, ValueError):
         raise BadAction("bad time of day") from None
+
+
+def _period(value: Any, default: Period | None) -> Period | None:
+    """A subscription period from a button: "daily", "weekly", or absent (the default)."""
+    if value is None:
+        return default
+    if value not in ("daily", "weekly"):
+        raise BadAction("bad period")
+    return value  # type: ignore[no-any-return]
+
+
+def _weekday(value: Any) -> int | None:
+    """A weekly digest's weekday from a button: 0 (Monday) to 6, or absent."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 6:
+        raise BadAction("bad weekday")
+    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from bot.config import Settings
+from bot.probes import probes_blueprint
 from bot.receive.clicks import ClickDesk
 from bot.receive.inbox import Inbox
 from bot.receive.verify import Credentials
@@ -22,4 +23,5 @@ def create_app(settings: Settings, responder: Responder | None = None,
     app = Flask("roombot")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.register_blueprint(webhook_blueprint(creds, inbox, ClickDesk(inbox, responder)))
+    app.register_blueprint(probes_blueprint(responder))  # /readyz, /metrics
     return app

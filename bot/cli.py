@@ -5,23 +5,27 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
+from bot import logs
 from bot.config import ConfigError, Settings, StorageSettings, load_settings
 
 log = logging.getLogger("roombot")
+METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `roombot` console script."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=os.environ.get("ROOMBOT_LOG_LEVEL", "WARNING" if args.cmd in ("demo", "ask", "parse") else "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(level=_log_level(args.cmd))
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
@@ -39,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     demo = sub.add_parser("demo", help="chat with roombot in the terminal, on the sandbox tenant")
     _sandbox_args(demo)
+    demo.add_argument("--mode", choices=("webhook", "long_connection"), default="webhook",
+                      help="how the sandbox delivers events: signed webhook POSTs or frames over "
+                           "the long connection (WebSocket) the bot opens")
     demo.set_defaults(func=cmd_demo)
     sandbox = sub.add_parser("sandbox", help="run the Feishu sandbox (fake Open API) alone")
     sandbox.add_argument("--port", type=int, default=9300)
@@ -55,9 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--config", help="roombot.toml (default: the embedded sandbox tenant)")
     parse.add_argument("--json", action="store_true")
     parse.set_defaults(func=cmd_parse)
-    digest = sub.add_parser("digest", help="post the daily digests now")
+    digest = sub.add_parser("digest", help="post the daily (or weekly) digests now")
     digest.add_argument("--config", help="roombot.toml (default: the embedded sandbox tenant)")
-    digest.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD (default: yesterday)")
+    digest.add_argument("--date", type=date.fromisoformat,
+                        help="YYYY-MM-DD (default: yesterday; with --weekly a day of the week, "
+                             "default: the last complete week)")
+    digest.add_argument("--weekly", action="store_true",
+                        help="the weekly digests of the Monday-to-Sunday week containing --date")
     digest.add_argument("--chat", help="only this chat_id")
     digest.add_argument("--dry-run", action="store_true", help="print the cards instead of sending")
     digest.set_defaults(func=cmd_digest)
@@ -99,12 +110,56 @@ def _settings_or_embedded(path: str | None) -> Iterator[Settings]:
         yield settings
 
 
+def _log_level(cmd: str) -> str:
+    return os.environ.get("ROOMBOT_LOG_LEVEL",
+                          "WARNING" if cmd in ("demo", "ask", "parse") else "INFO")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the webhook under waitress, the answer worker processes and the digest scheduler."""
+    settings = _settings(args.config)
+    logs.configure(settings.log, process="web", level=_log_level("serve"))
+    made = _metrics_dir(os.environ)  # before anything imports prometheus_client
     from bot.serve import run_forever
 
-    run_forever(_settings(args.config))
+    try:
+        run_forever(settings)
+    finally:
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
     return 0
+
+
+def _metrics_dir(environ: MutableMapping[str, str]) -> str:
+    """Give every process of `serve` one empty PROMETHEUS_MULTIPROC_DIR; returns it if made here.
+
+    Worker processes are separate processes: prometheus_client's multiprocess mode has each
+    write its samples to files there, and the web process's /metrics adds them up. The admin's
+    directory if set, else `roombot-metrics-<pid>` in the temp dir (those of dead processes,
+    left by a kill -9, are removed); either way emptied of a previous run's samples first.
+    """
+    path = environ.get(METRICS_ENV, "")
+    made = "" if path else str(Path(tempfile.gettempdir()) / f"roombot-metrics-{os.getpid()}")
+    if made:
+        for old in Path(tempfile.gettempdir()).glob("roombot-metrics-*"):
+            pid = old.name.rpartition("-")[2]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+    os.makedirs(path or made, exist_ok=True)
+    for old in Path(path or made).glob("*.db"):
+        old.unlink()
+    environ[METRICS_ENV] = path or made
+    return made
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's
+        return True
+    return True
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -118,7 +173,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
     with _embedded(args.seed, args.rooms) as (settings, sandbox):
-        return run_demo(settings, sandbox)
+        feishu = replace(settings.feishu, mode=args.mode)
+        return run_demo(replace(settings, feishu=feishu), sandbox)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -149,11 +205,13 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_digest(args: argparse.Namespace) -> int:
     from bot.cardtext import card_to_text
     from bot.digest.run import run_digests
+    from bot.digest.weekly import run_weekly_digests
     from bot.respond import Responder
 
+    run = run_weekly_digests if args.weekly else partial(run_digests, nudge=True)
     with _settings_or_embedded(args.config) as settings:
-        result = run_digests(Responder.build(settings), day=args.date, chat_id=args.chat,
-                             dry_run=args.dry_run, on_progress=lambda m: print(m, file=sys.stderr))
+        result = run(Responder.build(settings), day=args.date, chat_id=args.chat,
+                     dry_run=args.dry_run, on_progress=lambda m: print(m, file=sys.stderr))
     for card in result.cards:  # only a dry run keeps its cards
         print(card_to_text(card), end="\n\n")
     print(result, file=sys.stderr)

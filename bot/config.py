@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.usage import WorkingTime
+
 SECRET_ENV = {
     "app_id": "ROOMBOT_FEISHU_APP_ID",
     "app_secret": "ROOMBOT_FEISHU_APP_SECRET",
@@ -18,6 +20,8 @@ SECRET_ENV = {
 }
 STORAGE_ENV = "ROOMBOT_STORAGE_URL"
 PRIVACY_NAMES = ("all", "dm_only", "counts_only")
+LOG_FORMATS = ("text", "json")
+FEISHU_MODES = ("webhook", "long_connection")
 
 
 class ConfigError(ValueError):
@@ -31,6 +35,7 @@ class FeishuSettings:
     encrypt_key: str = ""
     verification_token: str = ""
     domain: str = "https://open.feishu.cn"
+    mode: str = "webhook"  # how events arrive: "webhook" (HTTP POSTs) or "long_connection" (WebSocket)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class BotSettings:
     slot_minutes: int = 30  # "at 3pm" means 15:00 plus this
     workers: int = 4
     time_budget_seconds: float = 20.0  # a user never waits longer than this for Feishu
+    ledger_cache_seconds: float = 60.0  # a day's reservation ledger is reused this long; 0 = off
 
     @property
     def tz(self) -> ZoneInfo:
@@ -65,6 +71,7 @@ class DigestSettings:
     admins: tuple[str, ...] = ()  # open_ids allowed to subscribe groups; empty = anyone in the chat
     export_threshold: int = 300  # a day with more rows than this goes through the async export
     misfire_grace_seconds: int = 3600
+    lease_seconds: float = 90.0  # another instance takes the scheduler over this soon after a crash
 
     @property
     def default_time(self) -> time:
@@ -75,6 +82,26 @@ class DigestSettings:
 class PrivacySettings:
     reserver_names: str = "all"  # all | dm_only | counts_only
     show_topics: bool = False  # meeting titles are private unless turned on
+    nudge_no_shows: bool = False  # opt-in: a weekly DM to people with repeated no-shows
+    nudge_threshold: int = 2  # no-shows in the last 7 days that earn a nudge
+
+
+@dataclass(frozen=True)
+class InsightsSettings:
+    """Working time that utilisation and peak hours are measured against (tenant timezone)."""
+
+    working_hours: str = "09:00-18:00"
+    working_days: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri")
+
+    @property
+    def working(self) -> WorkingTime:
+        return WorkingTime.parse(self.working_hours, self.working_days)
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    format: str = "text"  # "text" or "json" (one object per line)
+    include_text: bool = False  # log what people wrote; off by default (it is their message)
 
 
 @dataclass(frozen=True)
@@ -85,6 +112,8 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    insights: InsightsSettings = field(default_factory=InsightsSettings)
+    log: LogSettings = field(default_factory=LogSettings)
 
 
 def parse_clock(text: str, key: str) -> time:
@@ -110,7 +139,7 @@ def load_settings(path: str | Path | None, env: Mapping[str, str]) -> Settings:
 
 def settings_from_dict(data: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
     """Build validated settings from parsed TOML and environment variables."""
-    known = {"feishu", "bot", "server", "storage", "digest", "privacy"}
+    known = {"feishu", "bot", "server", "storage", "digest", "privacy", "insights", "log"}
     for section in data:
         if section not in known:
             raise ConfigError(f"[{section}] is not a roombot config section; known: {sorted(known)}")
@@ -134,6 +163,8 @@ def settings_from_dict(data: Mapping[str, Any], env: Mapping[str, str]) -> Setti
         storage=_section(StorageSettings, "storage", storage_raw),
         digest=_section(DigestSettings, "digest", data.get("digest", {})),
         privacy=_section(PrivacySettings, "privacy", data.get("privacy", {})),
+        insights=_section(InsightsSettings, "insights", data.get("insights", {})),
+        log=_section(LogSettings, "log", data.get("log", {})),
     )
     _validate(settings)
     return settings
@@ -180,6 +211,10 @@ def _validate(settings: Settings) -> None:
             f'feishu.domain = "{domain}" must be https://host (e.g. https://open.feishu.cn or '
             "https://open.larksuite.com), or http://127.0.0.1:PORT for the sandbox"
         )
+    if settings.feishu.mode not in FEISHU_MODES:
+        raise ConfigError(f'feishu.mode = "{settings.feishu.mode}" must be one of {FEISHU_MODES}')
+    if not 3 <= settings.digest.lease_seconds <= 3600:
+        raise ConfigError("digest.lease_seconds must be between 3 and 3600")
     url = settings.storage.url
     if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise ConfigError(
@@ -187,6 +222,12 @@ def _validate(settings: Settings) -> None:
         )
     if settings.privacy.reserver_names not in PRIVACY_NAMES:
         raise ConfigError(f"privacy.reserver_names must be one of {PRIVACY_NAMES}")
+    if not 1 <= settings.privacy.nudge_threshold <= 100:
+        raise ConfigError("privacy.nudge_threshold must be between 1 and 100")
+    if settings.log.format not in LOG_FORMATS:
+        raise ConfigError(f'log.format = "{settings.log.format}" must be one of {LOG_FORMATS}')
+    if not 0 <= settings.bot.ledger_cache_seconds <= 3600:
+        raise ConfigError("bot.ledger_cache_seconds must be between 0 (off) and 3600")
     if not 5 <= settings.bot.slot_minutes <= 240:
         raise ConfigError("bot.slot_minutes must be between 5 and 240")
     if not 0 <= settings.server.worker_processes <= 64:
@@ -194,3 +235,20 @@ def _validate(settings: Settings) -> None:
     if not 1 <= settings.server.port <= 65535:
         raise ConfigError("server.port must be between 1 and 65535")
     parse_clock(settings.digest.time, "digest.time")
+    _validate_insights(settings.insights)
+
+
+def _validate_insights(insights: InsightsSettings) -> None:
+    """Working hours and days must parse; the error names the key."""
+    try:
+        WorkingTime.parse(insights.working_hours)
+    except ValueError:
+        raise ConfigError(f'insights.working_hours = "{insights.working_hours}" must be '
+                          '"HH:MM-HH:MM" with the end after the start, e.g. "09:00-18:00"') from None
+    try:
+        days = WorkingTime.parse(insights.working_hours, insights.working_days).days
+    except ValueError:
+        days = frozenset()
+    if not days:
+        raise ConfigError(f"insights.working_days = {list(insights.working_days)} must be one or "
+                          'more of "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"')

@@ -8,6 +8,7 @@ from typing import Any, Literal
 Lang = Literal["zh", "en"]
 PlaceKind = Literal["room", "floor", "building", "tenant"]
 ReportKind = Literal["no_shows", "early_releases"]
+Period = Literal["daily", "weekly"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class FindFree:
     window: Window
     capacity: int = 0
     place: Place = TENANT
+    offset: int = 0  # "more rooms": how many best-fit candidates earlier cards already checked
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,17 @@ class Subscribe:
     kinds: tuple[ReportKind, ...] = ("no_shows", "early_releases")
     at: time | None = None  # None = the configured default digest time
     place: Place = TENANT
+    period: Period = "daily"  # "weekly": the digest of the previous Monday to Sunday
+    weekday: int | None = None  # a weekly digest's day (0 = Monday); None = Monday
 
 
 @dataclass(frozen=True)
 class Unsubscribe:
-    """Stop this chat's digests (all of them, or those for one place)."""
+    """Stop this chat's digests (all of them, or those for one place, or of one period)."""
 
     lang: Lang
     place: Place | None = None
+    period: Period | None = None  # None: daily and weekly
 
 
 @dataclass(frozen=True)
@@ -134,9 +139,23 @@ class BadTime:
     reason: str  # a short machine key: "hour_out_of_range", "end_before_start", "too_far", ...
 
 
+UsageFocus = Literal["utilisation", "peak", "idle", "sizing"]
+USAGE_FOCUSES: tuple[UsageFocus, ...] = ("utilisation", "peak", "idle", "sizing")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How a place's rooms were used over past days: utilisation, peak hours, idle rooms or fit."""
+
+    lang: Lang
+    place: Place
+    window: Window
+    focus: UsageFocus = "utilisation"
+
+
 Query = (
     WhoBooked | IsFree | FindFree | Report | Subscribe | Unsubscribe | ListSubscriptions
-    | Help | ChooseRoom | UnknownRoom | BadTime
+    | Help | ChooseRoom | UnknownRoom | BadTime | Usage
 )
 
 
@@ -156,5 +175,16 @@ class Digest:
     lang: Lang
     place: Place
     day: date
+    kinds: tuple[ReportKind, ...] = ("no_shows", "early_releases")
+    names: bool = True  # whether this chat may see reservers' names (privacy settings)
+
+
+@dataclass(frozen=True)
+class WeeklyDigest:
+    """The weekly digest of one subscription: a Monday-to-Sunday week of a place (cut at now)."""
+
+    lang: Lang
+    place: Place
+    first: date  # the Monday
     kinds: tuple[ReportKind, ...] = ("no_shows", "early_releases")
     names: bool = True  # whether this chat may see reservers' names (privacy settings)

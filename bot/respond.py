@@ -11,26 +11,31 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot import actions
-from bot.answer import AnswerContext, errors
+from bot import actions, logs, metrics
+from bot.answer import AnswerContext, errors, finder
 from bot.answer.report import LIST_DAYS, report_days
 from bot.answer.router import answer
 from bot.cards import render
 from bot.config import Settings
-from bot.directory import Directory, DirectoryCache
-from bot.feishu.errors import ChatUnreachable, FeishuError
+from bot.directory import DirectoryCache
+from bot.feishu.errors import ChatUnreachable, FeishuError, RateLimited
 from bot.feishu.gateway import FeishuGateway
 from bot.feishu.models import SentMessage
-from bot.queries import Help, Lang, Query, Reply, Report
+from bot.queries import Help, Lang, Query, Reply, Report, Usage
 from bot.receive.events import BotAdded, BotRemoved, CardAction, Inbound, IncomingMessage
 from bot.store import Store
 from bot.understand import parse
+from bot.understand.form import FormError, is_room_finder, read_form
 
 log = logging.getLogger(__name__)
+ITEM_KINDS = {IncomingMessage: "message", CardAction: "click", BotAdded: "bot_added",
+              BotRemoved: "bot_removed"}  # until the question is understood
 CJK = re.compile(r"[\u3400-\u9fff]")
 Card = dict[str, Any]
 
@@ -59,10 +64,12 @@ class Responder:
         tz = settings.bot.tz
         clock = clock or (lambda: datetime.now(tz))
         gateway = FeishuGateway(settings.feishu, tz=tz, clock=clock,
-                                time_budget=settings.bot.time_budget_seconds)
+                                time_budget=settings.bot.time_budget_seconds,
+                                ledger_cache_seconds=settings.bot.ledger_cache_seconds)
         root = settings.bot.room_level_id
-        directory = DirectoryCache(lambda: Directory.load(gateway, root))
-        return cls(settings, gateway, directory, store or Store.open(settings.storage.url), clock)
+        store = store or Store.open(settings.storage.url)
+        directory = DirectoryCache.with_snapshot(gateway, store, root)
+        return cls(settings, gateway, directory, store, clock)
 
     def now(self) -> datetime:
         """The current time in the tenant timezone, to the second."""
@@ -78,7 +85,25 @@ class Responder:
     # -- the pipeline ------------------------------------------------------------------------
 
     def respond(self, item: Inbound) -> Card | None:
-        """Handle one inbound item; returns the new card for a button click, None otherwise."""
+        """Handle one inbound item; returns the new card for a button click, None otherwise.
+
+        Its fields (event, chat, question kind, outcome) go on every log line meanwhile, and
+        into the answer metrics at the end.
+        """
+        started = time.monotonic()
+        with logs.context(event_id=item.event_id, chat_id=getattr(item, "chat_id", ""),
+                          kind=ITEM_KINDS.get(type(item), "other"), outcome="answered",
+                          text=getattr(item, "text", "")) as fields:
+            try:
+                return self._respond(item)
+            except Exception:  # not finished: the worker tries again later
+                fields["outcome"] = "failed"
+                raise
+            finally:
+                metrics.answered(fields["kind"], fields["outcome"], time.monotonic() - started,
+                                 getattr(item, "create_time_ms", 0))
+
+    def _respond(self, item: Inbound) -> Card | None:
         if isinstance(item, IncomingMessage):
             self._on_message(item)
         elif isinstance(item, CardAction):
@@ -113,6 +138,7 @@ class Responder:
 
     def _on_message(self, message: IncomingMessage) -> None:
         if not self._wants_answer(message):
+            logs.bind(outcome="ignored")
             return
         progress = _Progress(self.gateway, message)
         card = self._safely(message.event_id, lang_of(message.text),
@@ -132,8 +158,9 @@ class Responder:
     def _answer_message(self, message: IncomingMessage, progress: _Progress | None) -> Card:
         ctx = self.context(message.chat_id, message.chat_type, message.sender_open_id)
         query = self._understand(message, ctx)
+        logs.bind(kind=query_kind(query))
         log.info("event %s: %s", message.event_id, type(query).__name__)
-        if progress is not None and isinstance(query, Report):
+        if progress is not None and isinstance(query, (Report, Usage)):
             days = len(report_days(query.window, ctx.now))
             if days > LIST_DAYS:  # Feishu's export: minutes at worst
                 working = Reply("working", {"days": days, "place": query.place.label}, query.lang)
@@ -156,12 +183,26 @@ class Responder:
     def _answer_click(self, action: CardAction, lang: Lang) -> Card:
         # A click does not say which kind of chat it came from: assume the stricter group rules.
         ctx = self.context(action.chat_id, "group", action.operator_open_id)
+        if is_room_finder(action.value, action.form_value):
+            return render(self._answer_form(action, lang, ctx))
         try:
             query = actions.decode(action.value, ctx.directory, ctx.now)
         except actions.BadAction as exc:
             log.warning("event %s: rejected button value: %s", action.event_id, exc)
             return render(Reply("expired", {}, lang))
+        logs.bind(kind=query_kind(query))
+        if action.value.get("fresh") is True:  # Refresh: read Feishu, not the ledger cache
+            ctx = replace(ctx, fresh=True)
         return render(answer(query, ctx))
+
+    def _answer_form(self, action: CardAction, lang: Lang, ctx: AnswerContext) -> Reply:
+        """A submitted room finder: its free rooms, or the form again saying what is wrong."""
+        found = read_form(action.form_value, lang, ctx.now, ctx.directory)
+        if isinstance(found, FormError):
+            log.info("event %s: room finder not asked: %s %s", action.event_id, found.field,
+                     found.reason)
+            return finder.form_error_reply(found, ctx)
+        return answer(found, ctx)
 
     def _on_bot_added(self, event: BotAdded) -> None:
         """Introduce the bot to a group it just joined."""
@@ -178,10 +219,13 @@ class Responder:
         try:
             return build()
         except FeishuError as exc:
+            logs.bind(outcome="rate_limited" if isinstance(exc, RateLimited) else "feishu_error",
+                      log_id=exc.log_id)
             log.warning("event %s: Feishu error %s %s log_id=%s", ref, exc.code, exc.msg,
                         exc.log_id)
             return render(errors.feishu_error_reply(exc, lang))
         except Exception:
+            logs.bind(outcome="error")
             log.exception("event %s: answering failed", ref)
             return render(errors.unexpected_error_reply(lang, ref))
 
@@ -205,6 +249,11 @@ class _Progress:
         else:
             self._gateway.reply_card(self._message.message_id, card,
                                      uuid=send_uuid(self._message.dedupe_key))
+
+
+def query_kind(query: Query) -> str:
+    """A query's kind for logs and metrics: WhoBooked -> "who_booked"."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(query).__name__).lower()
 
 
 def lang_of(text: str) -> Lang:

@@ -19,10 +19,13 @@ import waitress
 from flask import Flask
 from waitress import wasyncore
 
+from bot import logs, metrics
 from bot.app import create_app
 from bot.config import Settings
-from bot.digest.scheduler import DigestScheduler
+from bot.digest.scheduler import TICK_SECONDS, DigestScheduler
+from bot.receive.clicks import ClickDesk
 from bot.receive.inbox import Inbox, Semaphore
+from bot.receive.longconn import LongConnection, SocketDoor
 from bot.respond import Responder
 from bot.workers import AnswerWorkers
 
@@ -50,17 +53,24 @@ def run_forever(settings: Settings) -> None:
         workers = AnswerWorkers(inbox, responder, settings.bot.workers).start()
         scheduler = _start_scheduler(responder)
     app = create_app(settings, responder, inbox)
+    link = _open_long_connection(settings, responder, inbox)
+    app.add_url_rule("/longconn", "longconn", lambda: _link_status(link))
     signal.signal(signal.SIGTERM, _exit)  # waitress stops on SystemExit; `finally` ends the rest
     try:
-        log.info("roombot listening on http://%s:%d/webhook/event (%d worker process(es))",
-                 settings.server.host, settings.server.port, processes)
+        log.info("roombot listening on http://%s:%d/webhook/event (%d worker process(es)); "
+                 "events arrive by %s", settings.server.host, settings.server.port, processes,
+                 settings.feishu.mode)
         waitress.serve(app, host=settings.server.host, port=settings.server.port,
                        threads=settings.server.threads, ident="roombot")
     finally:
+        if link is not None:
+            link.stop()
         for child in children:
             child.terminate()
         for child in children:
             child.join(10)
+            if child.pid is not None:
+                metrics.process_exited(child.pid)
         if scheduler is not None:
             scheduler.shutdown()
         if workers is not None:
@@ -71,8 +81,8 @@ def run_forever(settings: Settings) -> None:
 def worker_main(settings: Settings, number: int, wakeup: Semaphore, parent: int) -> None:
     """A worker process: answer what the inbox holds, and run the digest scheduler (one leader)."""
     os.nice(WORKER_NICENESS)
-    logging.basicConfig(level=os.environ.get("ROOMBOT_LOG_LEVEL", "INFO"),
-                        format=f"%(asctime)s %(levelname)s worker-{number} %(name)s: %(message)s")
+    logs.configure(settings.log, process=f"worker-{number}",
+                   level=os.environ.get("ROOMBOT_LOG_LEVEL", "INFO"))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
     responder = Responder.build(settings)
@@ -114,8 +124,24 @@ def _warm_directory(responder: Responder) -> None:
         log.exception("could not load the room directory at start")
 
 
+def _open_long_connection(settings: Settings, responder: Responder,
+                          inbox: Inbox) -> LongConnection | None:
+    """In long-connection mode, the WebSocket door: same inbox, clicks answered in place."""
+    if settings.feishu.mode != "long_connection":
+        return None
+    door = SocketDoor(inbox, ClickDesk(inbox, responder))
+    return LongConnection(settings.feishu, door, threads=settings.server.threads).start()
+
+
+def _link_status(link: LongConnection | None) -> dict[str, Any]:
+    """GET /longconn: which door this process uses and, for the WebSocket, whether it is up."""
+    return link.status().as_dict() if link is not None else {"mode": "webhook"}
+
+
 def _start_scheduler(responder: Responder) -> DigestScheduler:
-    scheduler = DigestScheduler(responder)
+    lease = responder.settings.digest.lease_seconds
+    scheduler = DigestScheduler(responder, lease_seconds=lease,
+                                tick_seconds=min(TICK_SECONDS, lease / 3))
     scheduler.start()
     return scheduler
 

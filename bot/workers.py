@@ -12,6 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Self
 
+from bot import logs, metrics
 from bot.receive.events import CardAction
 from bot.receive.inbox import Claimed, Inbox
 from bot.respond import Responder
@@ -80,7 +81,7 @@ class AnswerWorkers:
 
     def _answer(self, claimed: Claimed) -> None:
         try:
-            with self.inbox.holding(claimed.key):
+            with self.inbox.holding(claimed.key), logs.context(event_id=claimed.key):
                 answer_one(self.inbox, self.responder, claimed)
         finally:
             self._slots.release()
@@ -93,9 +94,11 @@ def answer_one(inbox: Inbox, responder: Responder, claimed: Claimed) -> None:
     """Answer one claimed item exactly once, or retry it later, or give it up."""
     item = claimed.item
     if item is None:
+        metrics.DEAD_LETTERS.inc()
         inbox.dead(claimed.key, "stored payload unreadable")
         return
     if claimed.attempts > inbox.max_attempts:  # it failed, or killed its worker, every time
+        metrics.DEAD_LETTERS.inc()
         inbox.dead(claimed.key, f"claimed {claimed.attempts} times without finishing")
         responder.dead_letter(item, "too many attempts")
         return
@@ -107,6 +110,7 @@ def answer_one(inbox: Inbox, responder: Responder, claimed: Claimed) -> None:
         log.warning("event %s: attempt %d failed: %r", claimed.key, claimed.attempts, exc,
                     exc_info=True)
         if inbox.failed(claimed.key, repr(exc)):
+            metrics.DEAD_LETTERS.inc()
             log.error("event %s: dead letter after %d attempts", claimed.key, claimed.attempts)
             responder.dead_letter(item, repr(exc))
         return

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from bot import actions
-from bot.answer import AnswerContext, errors, followups, router, windows
+from bot.answer import AnswerContext, errors, finder, followups, router, windows
 from bot.answer.bookings import ledger_row, sort_rows
 from bot.answer.who_booked import MAX_ROWS, paginate
-from bot.cards import MAX_CARD_BYTES, card_bytes, render
+from bot.cards import MAX_CARD_BYTES, CardError, card_bytes, render, validate
 from bot.config import PrivacySettings, Settings
 from bot.directory import Directory
 from bot.feishu.errors import (
@@ -48,6 +48,7 @@ from bot.queries import (
     Window,
 )
 from bot.sandbox import Sandbox
+from bot.understand.form import FormError, read_form
 from tests.answer.conftest import NOW, ROOMS, api_calls, fixed_clock, make_gateway
 
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -153,13 +154,34 @@ def table(card: dict[str, Any]) -> dict[str, Any]:
 
 
 def check(reply: Reply, directory: Directory) -> dict[str, Any]:
-    """Render, validate (render does), check size, and check every button decodes to a query."""
+    """Render, validate (render does), check size, and check every button decodes to a query
+    (a form's submit button: the form as it is shown asks a valid question)."""
     card = render(reply)
     assert card_bytes(card) <= MAX_CARD_BYTES
     for button in buttons(card):
         value = button["behaviors"][0]["value"]
-        actions.decode(value, directory, NOW)
+        if button.get("form_action_type") == "submit":
+            assert actions.is_room_finder(value) and value["lang"] == reply.lang
+            found = read_form(form_values(card), reply.lang, NOW, directory)
+            assert isinstance(found, FindFree), found
+        else:
+            actions.decode(value, directory, NOW)
     return card
+
+
+def form_values(card: dict[str, Any]) -> dict[str, Any]:
+    """What Feishu would send as form_value if the form were submitted as shown."""
+    initial = ("initial_date", "initial_time", "default_value", "initial_option")
+    fields: dict[str, Any] = {}
+
+    def walk(elements: list[dict[str, Any]]) -> None:
+        for element in elements:
+            if "name" in element and element.get("tag") != "button":
+                fields[element["name"]] = next((element[k] for k in initial if k in element), None)
+            walk([e for c in element.get("columns", []) for e in c.get("elements", [])])
+            walk(element.get("elements", []))
+    walk([e for form in card["body"]["elements"] if form["tag"] == "form" for e in form["elements"]])
+    return fields
 
 
 def span(start: datetime, end: datetime) -> str:
@@ -304,6 +326,7 @@ def hand_built_who_booked(query: WhoBooked, directory: Directory,
         "omitted": omitted,
         "more_from": more_from,
         "buttons": [*more, followups.button("refresh", query)],
+        "data_age": 0,
     }
 
 
@@ -472,9 +495,13 @@ def test_find_free_nothing_offers_alternatives(lang: Lang, ask: Asker, sb: Sandb
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_find_free_whole_tenant(lang: Lang, ask: Asker, sb: Sandbox) -> None:
-    free = sum(1 for r in ask.directory.rooms if r.enabled and free_of(sb, r, SLOT.start, SLOT.end))
     card = ask(FindFree(lang, SLOT, 0))
-    assert f"**{free}**" in texts(card)
+    rows = table(card)["rows"]
+    assert f"**{len(rows)}**" in texts(card) and len(rows) >= 5
+    assert all(free_of(sb, named_room(ask.directory, r["room"]), SLOT.start, SLOT.end) for r in rows)
+    more = [b["behaviors"][0]["value"] for b in buttons(card)
+            if b["behaviors"][0]["value"].get("from")]
+    assert len(more) == 1 and more[0]["from"] >= len(rows)  # "more rooms" goes on from there
     assert card_bytes(card) < MAX_CARD_BYTES
 
 
@@ -527,6 +554,62 @@ def test_unknown_room(lang: Lang, suggest: bool, ask: Asker) -> None:
 def test_bad_time(lang: Lang, reason: str, ask: Asker) -> None:
     text = texts(ask(BadTime(lang, "25:00", reason)))
     assert "25:00" in text and "14:00-15:00" in text
+
+
+# ------------------------------------------------------------------------------------ room finder
+
+FORM_REASONS = ["missing_date", "bad_date", "missing_time", "bad_time", "end_before_start",
+                "too_long", "past", "too_far", "bad_people", "unknown_place", "something_new"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("reason", FORM_REASONS)
+def test_room_finder_error_card(lang: Lang, reason: str, sb: Sandbox, directory: Directory) -> None:
+    ctx = AnswerContext(gateway=make_gateway(sb), directory=directory,
+                        settings=Settings(sb.feishu_settings()), now=NOW)
+    error = FormError(lang, reason, "rf_end", {"rf_people": "6", "rf_start": "16:00"})
+    card = check(finder.form_error_reply(error, ctx), directory)
+    first = card["body"]["elements"][0]
+    assert first["tag"] == "markdown" and "color='red'" in first["content"]
+    assert ("16:00" in texts(card)) and card["body"]["elements"][1]["tag"] == "form"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_help_and_free_room_cards_carry_the_room_finder(lang: Lang, ask: Asker) -> None:
+    t2_4f = floor(ask.directory, "T2", "4F")
+    for card in (ask(Help(lang)), ask(FindFree(lang, SLOT, 6, t2_4f))):
+        forms = [e for e in card["body"]["elements"] if e["tag"] == "form"]
+        assert len(forms) == 1
+    shown = form_values(card)
+    assert shown == {"rf_date": "2024-05-14", "rf_start": "14:00", "rf_end": "14:30",
+                     "rf_people": "6", "rf_place": f"floor:{t2_4f.id}"}
+    select = next(e for row in forms[0]["elements"] if row["tag"] == "column_set"
+                  for c in row["columns"] for e in c["elements"] if e["tag"] == "select_static")
+    values = [o["value"] for o in select["options"]]
+    assert values[0] == "anywhere" and f"floor:{t2_4f.id}" in values and len(set(values)) == len(values)
+
+
+def _form_card(*elements: dict[str, Any], top: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    form = {"tag": "form", "name": "f", "elements": list(elements)}
+    return {"schema": "2.0", "config": {"update_multi": True}, "body": {"elements": [*(top or []), form]}}
+
+
+SUBMIT = {"tag": "button", "name": "go", "form_action_type": "submit",
+          "behaviors": [{"type": "callback", "value": {"v": 1}}]}
+
+
+@pytest.mark.parametrize(("card", "problem"), [
+    (_form_card({"tag": "input"}, SUBMIT), "name"),
+    (_form_card({"tag": "input", "name": "go"}, SUBMIT), "name"),  # names are unique in the card
+    (_form_card({"tag": "input", "name": "a"}), "submit"),
+    (_form_card({"tag": "table", "page_size": 5}, SUBMIT), "table"),
+    (_form_card({"tag": "input", "name": "a"}, SUBMIT, top=[{"tag": "column_set", "columns": [
+        {"tag": "column", "elements": [{"tag": "form", "name": "g", "elements": []}]}]}]), "root"),
+    (_form_card({"tag": "input", "name": "a"}, SUBMIT, top=[dict(SUBMIT, name="out")]), "inside a form"),
+])
+def test_cards_with_broken_forms_are_refused(card: dict[str, Any], problem: str) -> None:
+    with pytest.raises(CardError, match=problem):
+        validate(card)
 
 
 # ------------------------------------------------------------------------------------ errors

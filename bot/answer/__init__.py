@@ -29,3 +29,4 @@ class AnswerContext:
     chat_type: str = "p2p"  # "p2p" or "group"
     user_open_id: str = ""
     store: Store | None = None
+    fresh: bool = False  # read Feishu now, not the ledger cache (the card's Refresh button)

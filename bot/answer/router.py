@@ -15,6 +15,7 @@ from bot.answer.subscriptions import (
     answer_subscribe,
     answer_unsubscribe,
 )
+from bot.answer.usage import answer_usage
 from bot.answer.who_booked import answer_who_booked
 from bot.queries import (
     BadTime,
@@ -29,6 +30,7 @@ from bot.queries import (
     Subscribe,
     UnknownRoom,
     Unsubscribe,
+    Usage,
     WhoBooked,
 )
 
@@ -44,6 +46,7 @@ ROUTES: dict[type, Callable[[Any, AnswerContext], Reply]] = {
     ChooseRoom: answer_choose_room,
     UnknownRoom: answer_unknown_room,
     BadTime: answer_bad_time,
+    Usage: answer_usage,
 }
 
 

@@ -53,6 +53,7 @@ class Inbox:
         self._held: set[str] = set()
         self._finished: list[str] = []
         self._held_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
         self._housekeeping: threading.Thread | None = None
         self._closed = threading.Event()
 
@@ -119,11 +120,12 @@ class Inbox:
             self.flush()
 
     def flush(self) -> None:
-        """Mark every finished item done now."""
-        with self._held_lock:
-            keys, self._finished = self._finished, []
-        if keys:
-            self.store.mark_done(*keys)
+        """Mark every finished item done now (after any flush already under way)."""
+        with self._flush_lock:
+            with self._held_lock:
+                keys, self._finished = self._finished, []
+            if keys:
+                self.store.mark_done(*keys)
 
     def failed(self, key: str, error: str) -> bool:
         """Count a failed attempt; True when the item is now a dead letter."""

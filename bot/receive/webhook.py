@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from bot import metrics
 from bot.receive.clicks import ClickDesk
 from bot.receive.events import CardAction, Ignored, to_event
 from bot.receive.inbox import Inbox
@@ -38,9 +39,24 @@ def webhook_blueprint(creds: Credentials, inbox: Inbox, clicks: ClickDesk,
 
     @blueprint.post("/webhook/event")
     def receive() -> Response:
+        started, seen = time.perf_counter(), {"type": "unknown"}
+        try:
+            response = handle(seen)
+        except Exception as exc:  # Flask answers it: 413 for a body over the limit, else 500
+            code = getattr(exc, "code", None)  # werkzeug's HTTPException carries its status
+            status = code if isinstance(code, int) else 500
+            metrics.event_received("webhook", seen["type"], status, time.perf_counter() - started)
+            raise
+        metrics.event_received("webhook", seen["type"], response.status_code,
+                               time.perf_counter() - started)
+        return response
+
+    def handle(seen: dict[str, str]) -> Response:
+        """Verify, convert, record, acknowledge; `seen["type"]` learns the event type."""
         try:
             payload = open_request(request.get_data(cache=False), request.headers, creds,
                                    wall_clock())
+            seen["type"] = event_type_of(payload)
             if is_url_verification(payload):
                 return _json(200, challenge_reply(payload))
             event = to_event(payload)
@@ -65,6 +81,15 @@ def webhook_blueprint(creds: Credentials, inbox: Inbox, clicks: ClickDesk,
         return _json(200, {"status": "ok"})
 
     return blueprint
+
+
+def event_type_of(payload: dict[str, Any]) -> str:
+    """The event type a verified payload claims, for metrics ("unknown" when it names none)."""
+    if is_url_verification(payload):
+        return "url_verification"
+    header = payload.get("header")
+    kind = header.get("event_type") if isinstance(header, dict) else None
+    return kind if isinstance(kind, str) and kind else "unknown"
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:

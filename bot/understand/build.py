@@ -31,6 +31,7 @@ from bot.queries import (
     Subscribe,
     UnknownRoom,
     Unsubscribe,
+    Usage,
     WhoBooked,
     Window,
 )
@@ -118,23 +119,50 @@ def _report(r: Reading, now: datetime, directory: Directory, slot: int) -> Query
 
 
 def _subscribe(r: Reading, now: datetime, directory: Directory, slot: int) -> Query:
-    """Subscribe this chat to the daily digest, maybe at a time and for a place."""
+    """Subscribe this chat to the daily or weekly digest, maybe at a time (and a weekday: "every
+    Friday", "每周五") and for a place; naming a weekday makes it weekly unless "daily" was said."""
     if r.time.error:
         return BadTime(r.lang, r.time.said, r.time.error)
     at = when.clock_time(r.time.start, r.time.part) if r.time.start else None
-    kinds = signals(r.rest).report_kinds or ("no_shows", "early_releases")
+    sig = signals(r.rest)
+    kinds = sig.report_kinds or ("no_shows", "early_releases")
+    day = r.time.day.weekday if r.time.day and r.time.day.kind == "weekday" else None
+    if sig.weekly or (day is not None and not sig.daily):
+        return Subscribe(r.lang, kinds, at, _area_or_tenant(r, directory), "weekly", day)
     return Subscribe(r.lang, kinds, at, _area_or_tenant(r, directory))
 
 
 def _unsubscribe(r: Reading, now: datetime, directory: Directory, slot: int) -> Query:
-    """Stop this chat's digests, all of them or one place's."""
+    """Stop this chat's digests, all of them or one place's, daily, weekly or both."""
     place = _area_or_tenant(r, directory)
-    return Unsubscribe(r.lang, None if place == TENANT else place)
+    sig = signals(r.rest)
+    period = "weekly" if sig.weekly else "daily" if sig.daily else None
+    return Unsubscribe(r.lang, None if place == TENANT else place, period)
 
 
 def _list(r: Reading, now: datetime, directory: Directory, slot: int) -> Query:
     """Show this chat's subscriptions."""
     return ListSubscriptions(r.lang)
+
+
+USAGE_DAYS = {"utilisation": 7, "peak": 7, "idle": 30, "sizing": 30}  # no time said: the last N days
+_USAGE_LABELS = {7: ("last 7 days", "最近7天"), 30: ("last 30 days", "最近30天")}
+
+
+def _usage(r: Reading, now: datetime, directory: Directory, slot: int) -> Query:
+    """Utilisation, peak hours, idle rooms or right-sizing of a room, an area or the tenant,
+    over past days (a report's window; with no time said, the last 7 or 30 days)."""
+    focus = signals(r.rest).usage or "utilisation"
+    spec = r.time
+    if not spec.given:
+        days = USAGE_DAYS[focus]
+        spec = replace(spec, recent=days, said=_USAGE_LABELS[days][r.lang == "zh"])
+    window = when.resolve(spec, now, "report", r.lang, slot)
+    if isinstance(window, BadTime):
+        return window
+    where = locate(r, directory)
+    place = where.place or (where.options[0] if where.options else TENANT)
+    return Usage(r.lang, place, window, focus)  # type: ignore[arg-type]
 
 
 def _help(reason: str) -> Builder:
@@ -145,5 +173,5 @@ def _help(reason: str) -> Builder:
 BUILDERS: dict[Intent, Builder] = {
     "who": _who, "free": _free, "find": _find, "report": _report, "subscribe": _subscribe,
     "unsubscribe": _unsubscribe, "list_subs": _list, "help": _help("asked"),
-    "greeting": _help("greeting"), "none": _help("not_understood"),
+    "greeting": _help("greeting"), "none": _help("not_understood"), "usage": _usage,
 }

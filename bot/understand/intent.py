@@ -10,9 +10,11 @@ from bot.queries import ReportKind
 from bot.understand import lexicon
 
 Intent = Literal["list_subs", "unsubscribe", "subscribe", "report", "who", "free", "find",
-                 "help", "greeting", "none"]
+                 "help", "greeting", "none", "usage"]
 _SMALL_TALK_JUNK = re.compile(r"[\s!.,~?]+")
 _IS_QUESTION = re.compile(r"[\s\x00]*(?:is|are)\b")
+# "每周一", "every Monday": the weekday was taken out as a time, "every" stays before the blank
+_EVERY_WEEKDAY = re.compile(r"每\s*\x00|\b(?:every|each)\s+\x00")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,10 @@ class Signals:
     list_subs: bool = False
     help: bool = False
     greeting: bool = False
+    weekly: bool = False  # "weekly", "周报", "每周一": a weekly digest
+    daily: bool = False  # "daily", "日报", "每天"
+    usage: str = ""  # a usage question's focus: utilisation | peak | idle | sizing
+    usage_weak: bool = False  # said only with words that may also ask "is it free now"
 
     @property
     def report_kinds(self) -> tuple[ReportKind, ...]:
@@ -86,10 +92,31 @@ def signals(text: str) -> Signals:
         early=has_phrase(text, lexicon.EARLY) or (
             has_phrase(text, lexicon.RELEASE) and has_phrase(text, ("early", "提前"))),
         unsubscribe=unsubscribe,
-        subscribe=not (unsubscribe or list_subs) and has_phrase(text, lexicon.SUBSCRIBE),
+        subscribe=not (unsubscribe or list_subs) and (has_phrase(text, lexicon.SUBSCRIBE) or (
+            recurring(text) and has_phrase(text, lexicon.REPORT))),  # "每周五下午5点发周报"
+        weekly=has_phrase(text, lexicon.WEEKLY) or bool(_EVERY_WEEKDAY.search(text)),
+        daily=has_phrase(text, lexicon.DAILY),
         list_subs=list_subs, help=has_phrase(text, lexicon.HELP),
         greeting=has_phrase(text, lexicon.GREETING),
+        **usage_signals(text, has_phrase(text, lexicon.NO_SHOWS)),
     )
+
+
+def recurring(text: str) -> bool:
+    """True for "every week", "每天", "每周一", "every Monday": something that should repeat."""
+    return has_phrase(text, lexicon.RECURRING) or bool(_EVERY_WEEKDAY.search(text))
+
+
+def usage_signals(text: str, no_shows: bool) -> dict[str, str | bool]:
+    """The focus of a usage question: right-sizing, peak hours, idle rooms, then utilisation
+    ("unused bookings" are no-shows, not idle rooms)."""
+    groups = (("sizing", lexicon.SIZING, False), ("peak", lexicon.PEAK, False),
+              ("idle", lexicon.IDLE, False), ("utilisation", lexicon.UTILISATION, False),
+              ("idle", lexicon.IDLE_WEAK, True), ("utilisation", lexicon.BUSY_WEAK, True))
+    for focus, phrases, weak in groups:
+        if has_phrase(text, phrases) and not (focus == "idle" and no_shows):
+            return {"usage": focus, "usage_weak": weak}
+    return {}
 
 
 def small_talk(text: str) -> Literal["greeting", "asked"] | None:
@@ -107,8 +134,10 @@ def small_talk(text: str) -> Literal["greeting", "asked"] | None:
 
 def classify(sig: Signals, feat: Features) -> Intent:
     """Decide the question kind: commands first, then who / find / free, then fallbacks."""
+    usage = bool(sig.usage) and not (feat.capacity or sig.no_shows or sig.early
+                                     or (sig.usage_weak and feat.moment))
     for intent, flag in (("list_subs", sig.list_subs), ("unsubscribe", sig.unsubscribe), ("subscribe", sig.subscribe),
-                         ("report", bool(sig.report_kinds))):
+                         ("usage", usage), ("report", bool(sig.report_kinds))):
         if flag:
             return intent  # type: ignore[return-value]
     if sig.who:

@@ -60,7 +60,16 @@ SUBSCRIBE = ("subscribe", "sub", "subscription to", "sign up", "订阅", "关注
 UNSUBSCRIBE = ("unsubscribe", "unsub", "cancel subscription", "cancel my subscription",
                "stop subscription", "stop the report", "stop report", "stop reports",
                "stop daily report", "stop the daily report", "stop digest", "stop the digest",
-               "取消订阅", "退订", "不要再发", "停止订阅", "别再发")
+               "取消订阅", "退订", "不要再发", "停止订阅", "别再发",
+               "stop weekly report", "stop the weekly report", "stop weekly digest",
+               "stop the weekly digest", "取消周报", "停止周报", "取消日报", "停止日报")
+# A digest's period: weekly ("订阅周报", "每周一 9点", "every Monday") or daily. RECURRING phrases
+# make "每周五下午5点发周报" a subscription without the word "subscribe".
+WEEKLY = ("weekly", "weekly report", "weekly digest", "weekly summary", "every week", "each week",
+          "once a week", "周报", "每周", "每星期", "每个星期", "每礼拜", "每个礼拜")
+DAILY = ("daily", "every day", "each day", "日报", "每天", "每日")
+RECURRING = ("every week", "each week", "once a week", "every day", "each day", "每周", "每星期",
+             "每个星期", "每礼拜", "每个礼拜", "每天", "每日")
 RELEASE = ("release", "released", "releases", "releasing", "freed", "释放", "结束")
 CANCEL = ("cancel", "stop", "取消", "停止")
 LIST_SUBS = ("subscriptions", "my subscriptions", "list subscriptions", "show subscriptions",
@@ -112,7 +121,7 @@ def chinese_phrases(*groups: tuple[str, ...]) -> tuple[str, ...]:
 # What a leftover Chinese word is split on before it is guessed to be an unknown room name.
 ZH_WORDS = ZH_FILLER + ZH_TIME_WORDS + chinese_phrases(
     WHO, BOOKED, FREE, FIND, NO_SHOWS, EARLY, REPORT, SUBSCRIBE, UNSUBSCRIBE, LIST_SUBS, HELP,
-    GREETING, POLITE, RELEASE, CANCEL)
+    GREETING, POLITE, RELEASE, CANCEL, WEEKLY, DAILY)
 
 
 def english_words(*groups: tuple[str, ...]) -> frozenset[str]:
@@ -123,4 +132,40 @@ def english_words(*groups: tuple[str, ...]) -> frozenset[str]:
 
 KNOWN_EN = EN_FILLER | english_words(WHO, BOOKED, FREE, FIND, NO_SHOWS, EARLY, REPORT, SUBSCRIBE,
                                      UNSUBSCRIBE, LIST_SUBS, HELP, GREETING, POLITE, EN_TIME_WORDS,
-                                     EN_BUILDING_WORDS)
+                                     EN_BUILDING_WORDS, WEEKLY, DAILY)
+
+# Usage questions (bot/answer/usage.py): utilisation, peak hours, idle rooms, right-sizing. The
+# WEAK groups also ask "is it free" ("how busy is Oslo at 3", "现在哪些会议室没人用"), so they count
+# only when no time of day and no head-count was said.
+UTILISATION = ("utilisation", "utilization", "utilisations", "utilizations", "utilised",
+               "utilized", "utilise", "utilize", "occupancy", "occupancy rate", "usage",
+               "usage rate", "use rate", "usage report", "usage stats", "room usage",
+               "most used", "most booked", "how heavily", "how often used",
+               "使用率", "利用率", "占用率", "使用效率", "使用统计", "使用情况统计", "使用报告",
+               "用得多", "用得最多", "订得最多", "最常用")
+BUSY_WEAK = ("how busy", "busiest", "most busy", "多忙", "有多忙", "最忙", "繁忙")
+PEAK = ("peak", "peaks", "peak hour", "peak hours", "peak time", "peak times", "busiest hour",
+        "busiest hours", "busiest time", "busiest times", "busy hours", "busy times",
+        "rush hour", "rush hours", "by hour", "hourly", "what time of day",
+        "高峰", "高峰期", "高峰时段", "高峰时间", "最忙的时段", "最忙的时间", "什么时候最忙",
+        "几点最忙", "哪个时段", "时段分布", "按小时", "每小时")
+IDLE = ("never used", "never booked", "unused", "rarely used", "seldom used", "hardly used",
+        "hardly ever used", "barely used", "idle rooms", "idle room", "rooms idle", "sit idle",
+        "underused", "under used", "underutilised", "underutilized", "under utilised",
+        "under utilized", "least used", "least booked", "nobody uses", "no one uses",
+        "nobody used", "no one used", "nobody books", "no one books", "nobody booked",
+        "no one booked",
+        "闲置", "空置", "很少用", "很少人用", "不怎么用", "没怎么用", "用得少", "用得最少",
+        "从来不用", "从没用过", "没用过", "没人订", "没有人订", "利用率低", "使用率低", "冷门")
+IDLE_WEAK = ("idle", "not used", "没人用", "没有人用", "没被用", "没人使用")
+SIZING = ("right size", "right sized", "right-size", "rightsize", "right sizing", "right-sizing",
+          "rightsizing", "oversized", "over sized", "undersized", "under sized", "too big",
+          "too large", "small meetings", "small meeting", "room size", "room sizes", "sizing",
+          "capacity fit", "wasted seats", "empty seats", "seats wasted",
+          "大小合适", "大小", "尺寸", "太大", "大材小用", "容量合适", "容量匹配", "人数匹配",
+          "规模合适", "空座", "座位浪费", "浪费座位")
+USAGE_GROUPS = (UTILISATION, BUSY_WEAK, PEAK, IDLE, IDLE_WEAK, SIZING)
+USAGE_WORDS = ("big", "bigger", "large", "larger", "small", "smaller", "size", "sizes", "fit",
+               "seats", "capacity", "hours", "utilisation", "rate")  # known, never a name
+ZH_WORDS = ZH_WORDS + chinese_phrases(*USAGE_GROUPS)
+KNOWN_EN = KNOWN_EN | english_words(*USAGE_GROUPS, USAGE_WORDS)

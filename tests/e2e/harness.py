@@ -53,6 +53,14 @@ class RunningBot:
         assert len(sent) > before, f"no answer to {text!r}"
         return sent[-1]
 
+    def final_card(self, record: Any, timeout: float = 30) -> dict[str, Any]:
+        """The answer card: the record's own card, or the one patched over its 'working on it'."""
+        deadline = time.monotonic() + timeout
+        while record.content["header"]["template"] == "wathet" and not record.patches:
+            assert time.monotonic() < deadline, "the 'working on it' card was never replaced"
+            time.sleep(0.1)
+        return record.patches[-1] if record.patches else record.content
+
     def settle(self) -> None:
         """Wait until every accepted event has been answered."""
         assert self.workers.drain(timeout=30), "events still waiting after 30 s"

@@ -235,7 +235,7 @@ EN_ROWS: list[tuple[str, Any]] = [
     ("unsubscribe 5F", UNSUB("en", F5)),
     ("subscribe early releases at 6pm", SUB("en", ER, time(18, 0), TENANT)),
     ("subscribe at 25:00", BT("en", "25:00", "hour_out_of_range")),
-    ("stop the daily report", UNSUB("en", None)),
+    ("stop the daily report", UNSUB("en", None, "daily")),
     ("Subscribe to no shows for T2 at 9", SUB("en", NS, time(9, 0), T2)),
     ("cancel my subscription", UNSUB("en", None)),
     # help, greetings, nonsense
