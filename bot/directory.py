@@ -1,10 +1,16 @@
 """The room directory: rooms and levels from Feishu, the level tree, place labels and name lookup.
 
 Names are looked up through a `NameIndex` (bot/understand/names.py): exact names and their
-variants, building short names, pinyin, prefixes and fuzzy matches, built once per load.
+variants, building short names, pinyin, prefixes and fuzzy matches, built on first use (a digest
+never looks a name up, and pinyin's dictionaries cost ~50 MB and ~1 s on a 2,000-room tenant).
 Levels form a tree under the tenant root. A level whose name looks like a floor ("5F", "5楼",
 "Floor 5", "B1") is a floor; any other level below the root is a building (its floors' parent).
 Floor labels read "T2 · 7F", or just "7F" when the tenant has at most one building.
+
+`DirectoryCache.with_snapshot` keeps a snapshot in the store (bot/directory_snapshot.py): a process
+starts from it instead of re-listing every room (dozens of calls on a 2,000-room tenant); it is
+re-listed from Feishu when it is a day old, or when a room name or id turns up that it does not
+know (`refresh_unknown`).
 """
 from __future__ import annotations
 
@@ -12,15 +18,20 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from bot.feishu.models import Room, RoomLevel
 from bot.queries import TENANT, Place, PlaceKind
 from bot.understand.names import NameIndex
 from bot.understand.normalise import floor_key, fold_name
 
+if TYPE_CHECKING:
+    from bot.directory_snapshot import SnapshotStore
+
 log = logging.getLogger(__name__)
+
+MIN_REFRESH_SECONDS = 300.0  # an unknown room re-lists the directory at most this often
 
 _ROOT_IDS = frozenset({"", "0"})
 
@@ -52,7 +63,8 @@ class Directory:
             self._by_name.setdefault(fold_name(room.name), room)
         self._buildings = tuple(lv for lv in self.levels
                                 if not self.is_root(lv.level_id) and not self.is_floor(lv))
-        self.names = NameIndex(self._named_places())
+        self._names: NameIndex | None = None
+        self._names_lock = threading.Lock()
 
     @classmethod
     def load(cls, gateway: RoomSource, root_id: str) -> Directory:
@@ -61,6 +73,14 @@ class Directory:
         rooms = gateway.rooms(root_id)
         log.info("directory loaded: %d rooms, %d levels under %s", len(rooms), len(levels), root_id)
         return cls(rooms, levels, root_id)
+
+    @property
+    def names(self) -> NameIndex:
+        """The name index over rooms and buildings, built once on first use."""
+        with self._names_lock:
+            if self._names is None:
+                self._names = NameIndex(self._named_places())
+            return self._names
 
     # -- the tree ---------------------------------------------------------------------------
     def room(self, room_id: str) -> Room | None:
@@ -184,17 +204,44 @@ class DirectoryCache:
     """Hold a Directory for `ttl_seconds`, reloading it through `loader` when it is stale.
 
     If a reload fails while an older directory is held, the old one keeps serving (and the
-    next call tries again): a Feishu hiccup should not break every question.
+    next call tries again): a Feishu hiccup should not break every question. `refresh_unknown`
+    reloads through `fresh(names or ids)` (default: `loader()`) at most every
+    `min_refresh_seconds`.
     """
 
     def __init__(self, loader: Callable[[], Directory], ttl_seconds: float = 600,
-                 *, clock: Callable[[], float] = time.monotonic) -> None:
+                 *, clock: Callable[[], float] = time.monotonic,
+                 fresh: Callable[[Sequence[str]], Directory] | None = None,
+                 min_refresh_seconds: float = MIN_REFRESH_SECONDS) -> None:
         self._loader = loader
+        self._fresh = fresh or (lambda _what: loader())
         self._ttl = ttl_seconds
         self._clock = clock
         self._lock = threading.Lock()
         self._value: Directory | None = None
         self._loaded_at = 0.0
+        self._min_refresh = min_refresh_seconds
+        self._refreshed_at: float | None = None
+
+    @classmethod
+    def with_snapshot(cls, source: RoomSource, store: SnapshotStore, root_id: str,
+                      ttl_seconds: float = 600) -> DirectoryCache:
+        """A cache whose loads go through the store's snapshot (bot.directory_snapshot)."""
+        from bot.directory_snapshot import SnapshotLoader
+
+        loader = SnapshotLoader(source, store, root_id)
+        return cls(loader, ttl_seconds, fresh=loader.recheck)
+
+    def refresh_unknown(self, *what: str) -> Directory | None:
+        """Re-list the directory from Feishu because `what` (room names or ids) is not in it;
+        None when a refresh ran less than `min_refresh_seconds` ago (the directory is current)."""
+        with self._lock:
+            now = self._clock()
+            if self._refreshed_at is not None and now - self._refreshed_at < self._min_refresh:
+                return None
+            self._refreshed_at = now
+            self._value, self._loaded_at = self._fresh(what), now
+            return self._value
 
     def get(self) -> Directory:
         """The cached directory, loading it first if missing or older than the TTL."""

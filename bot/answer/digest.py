@@ -1,46 +1,142 @@
-"""The daily digest of one subscription: a day's no-shows and early releases, with the change
-versus the day before. The digest run fetches the day once for every subscription and passes it in.
+"""The daily digest of one subscription: a day's no-shows and early releases, each one named
+(worst first, up to MAX_INCIDENTS rows), with the change versus the day before.
+
+The digest run reads the day once for every subscription and reduces it at once (`day_data`) to
+per-room counts and the day's incidents, so the rows of a 2,000-room day are dropped before any
+card is built and a card only adds up its scope's rooms. The day before comes as per-room counts
+too (remembered by an earlier run, or reduced from its rows).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from bot import actions, insights
 from bot.answer import AnswerContext
 from bot.feishu.models import Reservation
-from bot.insights import DayInsights, NoShowMark
+from bot.insights import Counts, DayInsights, NoShowMark
 from bot.queries import Digest, Lang, Place, Reply, Report, Unsubscribe, Window
 
 TOP_ROOMS = 5
 TOP_PEOPLE = 5
+MAX_INCIDENTS = 20  # named no-shows and early releases on one card; the rest behind "details"
+_COUNT_FIELDS = tuple(f.name for f in fields(Counts))
 
 
 @dataclass(frozen=True)
 class DayData:
-    """The rows of the digest day and the day before, plus 7 days of no-show marks."""
+    """The digest day reduced: Counts per room key and every incident; the day before's Counts
+    per room key; 7 days of no-show marks (empty when unknown or not needed)."""
 
     day: date
-    rows: list[Reservation]
-    marks: list[NoShowMark]
-    method: str
+    counts: Mapping[str, Counts]  # per room key (`room_key`)
+    events: Sequence[insights.Event]  # the day's no-shows and early releases, in start order
+    before: Mapping[str, Counts]
+    marks: Sequence[NoShowMark] = field(default_factory=list)
+    method: str = ""
+
+
+def room_key(row: Reservation) -> str:
+    """The room a row counts for: its id, or its name when the directory did not know it."""
+    return row.room_id or "name:" + insights.norm(row.room_name)
+
+
+def room_counts(rows: Iterable[Reservation]) -> dict[str, Counts]:
+    """Counts per room key over (de-duplicated) rows: one pass, whatever the number of scopes."""
+    by_room: dict[str, list[Reservation]] = defaultdict(list)
+    for row in rows:
+        by_room[room_key(row)].append(row)
+    return {key: insights.count(found) for key, found in by_room.items()}
+
+
+def day_data(day: date, rows: Sequence[Reservation], tz: tzinfo,
+             before: Mapping[str, Counts] | None = None, marks: Sequence[NoShowMark] = (),
+             method: str = "") -> DayData:
+    """Reduce de-duplicated rows of `day` (and of the day before, when `before` is None)."""
+    today = insights.starting_on(rows, day, tz)
+    if before is None:
+        before = room_counts(insights.starting_on(rows, day - timedelta(days=1), tz))
+    return DayData(day, room_counts(today), insights.events(today), before, list(marks), method)
+
+
+def day_insights(data: DayData, ctx: AnswerContext, rooms: set[str] | None) -> DayInsights:
+    """What insights.analyse would say about the day's rows in these rooms (None = all)."""
+    groups = []
+    for key, counts in data.counts.items():
+        if rooms is None or key in rooms:
+            room = ctx.directory.room(key)
+            label = room.name if room else key.removeprefix("name:")
+            groups.append(insights.Group(key, label, counts,
+                                         ctx.directory.location_label(room) if room else ""))
+    worst = sorted(groups, key=lambda g: (-g.counts.no_shows, -g.counts.early_releases,
+                                          -g.counts.reclaimed, g.label))
+    return DayInsights((data.day,), add_counts(g.counts for g in groups), tuple(worst), (), (), (),
+                       tuple(sorted(groups, key=lambda g: (-g.counts.held, g.label))),
+                       tuple(e for e in data.events if rooms is None or e.row.room_id in rooms))
 
 
 def answer_digest(query: Digest, ctx: AnswerContext, data: DayData) -> Reply:
-    """The digest card's data for one place and day, from rows fetched once per run."""
-    tz, directory = ctx.settings.bot.tz, ctx.directory
+    """The digest card's data for one place and day, from the day reduced once per run."""
     rooms = None if query.place.kind == "tenant" else {
-        room.room_id for room in directory.place_rooms(query.place)}
-    scoped = insights.in_rooms(data.rows, rooms)
-    today = insights.analyse(scoped, [query.day], tz, directory)
-    before = insights.analyse(scoped, [query.day - timedelta(days=1)], tz, directory)
+        room.room_id for room in ctx.directory.place_rooms(query.place)}
+    today = day_insights(data, ctx, rooms)
+    before = scope_total(data.before, rooms)
     first = query.day - timedelta(days=insights.REPEAT_DAYS - 1)
     repeat = insights.offenders(data.marks, first, query.day, rooms) if data.marks else []
     window = day_window(query.day, ctx)
-    return Reply("digest", digest_data(today, before, query, repeat, bool(data.marks), window),
-                 query.lang)
+    found = digest_data(today, before, query, repeat, bool(data.marks), window)
+    found.update(incidents(today, query, ctx))
+    return Reply("digest", found, query.lang)
+
+
+def add_counts(counts: Iterable[Counts]) -> Counts:
+    """The field-wise sum of counts."""
+    total = [getattr(Counts(), name) for name in _COUNT_FIELDS]
+    for one in counts:
+        total = [a + getattr(one, name) for a, name in zip(total, _COUNT_FIELDS, strict=True)]
+    return Counts(*total)
+
+
+def scope_total(by_room: Mapping[str, Counts], room_ids: set[str] | None) -> Counts:
+    """The sum over a scope's rooms (None = every room, also rooms known only by name)."""
+    return add_counts(c for key, c in by_room.items() if room_ids is None or key in room_ids)
+
+
+def incidents(found: DayInsights, query: Digest, ctx: AnswerContext) -> dict[str, Any]:
+    """Every no-show (longest booking first) and early release (most time given back first),
+    up to MAX_INCIDENTS rows shared between the two; people only when the chat may see them."""
+    misses = sorted((e for e in found.events if e.kind == "no_show"),
+                    key=lambda e: (e.row.start - e.row.end, e.row.start, e.room_label))
+    releases = sorted((e for e in found.events if e.kind == "early_release"),
+                      key=lambda e: (-e.given_back, e.row.start, e.room_label))
+    if "no_shows" not in query.kinds:
+        misses = []
+    if "early_releases" not in query.kinds:
+        releases = []
+    shown_misses = min(len(misses), max(MAX_INCIDENTS - len(releases), MAX_INCIDENTS // 2))
+    shown_releases = min(len(releases), MAX_INCIDENTS - shown_misses)
+    rows = [_incident(e, query.names, ctx) for e in misses[:shown_misses]]
+    rows += [_incident(e, query.names, ctx) for e in releases[:shown_releases]]
+    return {"no_show_rows": [r for r in rows if r["kind"] == "no_show"],
+            "release_rows": [r for r in rows if r["kind"] == "early_release"],
+            "incidents_more": len(misses) + len(releases) - len(rows)}
+
+
+def _incident(event: insights.Event, names: bool, ctx: AnswerContext) -> dict[str, Any]:
+    """One named incident: when, where, who (when allowed), and what was given back."""
+    row, tz = event.row, ctx.settings.bot.tz
+    room = ctx.directory.room(row.room_id) if row.room_id else None
+    released = row.release_time.astimezone(tz) if row.release_time else None
+    return {"kind": event.kind, "room": event.room_label,
+            "place": ctx.directory.location_label(room) if room else "",
+            "time": f"{row.start.astimezone(tz):%H:%M}–{row.end.astimezone(tz):%H:%M}",
+            "who": row.reserver if names else "", "department": row.department if names else "",
+            "released": f"{released:%H:%M}" if released else "",
+            "by": row.releaser if names else "", "how": event.release_kind,
+            "minutes": int(event.given_back.total_seconds() // 60)}
 
 
 def day_window(day: date, ctx: AnswerContext) -> Window:
@@ -50,7 +146,7 @@ def day_window(day: date, ctx: AnswerContext) -> Window:
     return Window(start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz), True)
 
 
-def digest_data(today: DayInsights, before: DayInsights, query: Digest,
+def digest_data(today: DayInsights, before: Counts, query: Digest,
                 repeat: Sequence[insights.Offender], repeat_known: bool,
                 window: Window) -> dict[str, Any]:
     """Template data for the digest card: plain numbers and strings."""
@@ -59,10 +155,10 @@ def digest_data(today: DayInsights, before: DayInsights, query: Digest,
     kinds = report_kinds(query.kinds)
     return {
         "day": today.days[0], "place": place.label, "kinds": list(kinds),
-        "totals": totals_data(today.totals), "previous": totals_data(before.totals),
-        "change": {"no_shows": today.totals.no_shows - before.totals.no_shows,
-                   "early_releases": today.totals.early_releases - before.totals.early_releases,
-                   "reclaimed_hours": _hours(today.totals.reclaimed - before.totals.reclaimed)},
+        "totals": totals_data(today.totals), "previous": totals_data(before),
+        "change": {"no_shows": today.totals.no_shows - before.no_shows,
+                   "early_releases": today.totals.early_releases - before.early_releases,
+                   "reclaimed_hours": _hours(today.totals.reclaimed - before.reclaimed)},
         "worst_rooms": [_room(g) for g in today.rooms
                         if g.counts.no_shows or g.counts.early_releases][:TOP_ROOMS],
         "busiest": [_room(g) for g in today.busiest if g.counts.bookings][:3],

@@ -1,4 +1,4 @@
-"""Subscribe, unsubscribe and list this chat's daily digests."""
+"""Subscribe, unsubscribe and list this chat's daily and weekly digests."""
 from __future__ import annotations
 
 from typing import Any
@@ -36,8 +36,8 @@ def level_of(place: Place, ctx: AnswerContext) -> tuple[str, str]:
 
 
 def _listing(subs: list[Subscription]) -> list[dict[str, Any]]:
-    return [{"place": s.level_label, "at": s.at, "kinds": list(s.kinds), "level_id": s.level_id}
-            for s in subs]
+    return [{"place": s.level_label, "at": s.at, "kinds": list(s.kinds), "level_id": s.level_id,
+             "period": s.period, "weekday": s.weekday} for s in subs]
 
 
 def _refused(lang: str) -> Reply:
@@ -52,11 +52,13 @@ def answer_subscribe(query: Subscribe, ctx: AnswerContext) -> Reply:
     level_id, label = level_of(query.place, ctx)
     at = (query.at or ctx.settings.digest.default_time).strftime("%H:%M")
     kinds = tuple(k for k in KIND_ORDER if k in query.kinds) or KIND_ORDER
+    weekday = query.weekday if query.weekday is not None else 0  # weekly: Monday by default
     sub = store.add_subscription(ctx.chat_id, chat_type=ctx.chat_type, level_id=level_id,
                                  level_label=label, kinds=kinds, at=at, lang=query.lang,
-                                 created_by=ctx.user_open_id)
+                                 created_by=ctx.user_open_id, period=query.period, weekday=weekday)
     data = {"status": "subscribed", "place": sub.level_label, "at": sub.at, "kinds": list(sub.kinds),
-            "timezone": ctx.settings.bot.timezone, "subscriptions": _listing(store.subscriptions(ctx.chat_id))}
+            "period": sub.period, "weekday": sub.weekday, "timezone": ctx.settings.bot.timezone,
+            "subscriptions": _listing(store.subscriptions(ctx.chat_id))}
     return Reply("subscription", data, query.lang)
 
 
@@ -66,9 +68,9 @@ def answer_unsubscribe(query: Unsubscribe, ctx: AnswerContext) -> Reply:
         return _refused(query.lang)
     store = _store(ctx)
     level_id = None if query.place is None else level_of(query.place, ctx)[0]
-    removed = store.remove_subscriptions(ctx.chat_id, level_id)
+    removed = store.remove_subscriptions(ctx.chat_id, level_id, query.period)
     data = {"status": "unsubscribed" if removed else "nothing_to_remove", "removed": removed,
-            "place": query.place.label if query.place else "",
+            "place": query.place.label if query.place else "", "period": query.period or "",
             "subscriptions": _listing(store.subscriptions(ctx.chat_id))}
     return Reply("subscription", data, query.lang)
 

@@ -1,45 +1,40 @@
 """Build and post the daily digests: fetch the day once, one card per subscription, each sent exactly once.
 
-Data for all subscriptions is fetched once per run: the day and the day before (for the change
-numbers) through the paged list API, or through one async export when the tenant is big. Repeat
-offenders need 7 days of no-shows; finished days' no-shows are remembered in the store (day_facts),
-so a steady-state run fetches only two days. If the data cannot be fetched, nothing is posted.
+Data for all subscriptions is fetched once per run: the digest day through the paged list API, or
+through one async export when the tenant is big. The day before (for the change numbers) and the
+earlier days of the week (repeat offenders) come from what earlier runs remembered in the store
+(bot/digest/facts.py); a cold start reads them too, in chunks. If the data cannot be fetched,
+nothing is posted. With `privacy.nudge_no_shows` on, the run then nudges repeat no-showers.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from typing import Any
 
 from bot import insights
-from bot.answer.digest import DayData, answer_digest, digest_query
+from bot.answer.digest import DayData, answer_digest, day_data, digest_query
 from bot.cards import render
+from bot.digest import facts
+from bot.digest.fetch import DigestDataError, Progress, fetch_rows, read_chunks
+from bot.digest.nudges import send_nudges
 from bot.feishu.errors import ChatUnreachable, FeishuError
-from bot.feishu.models import Reservation
-from bot.insights import NoShowMark
 from bot.queries import TENANT, Place
 from bot.respond import Responder
 from bot.store import Subscription
 
 log = logging.getLogger(__name__)
 
-ROWS_PER_ROOM = 5  # rough bookings per room per day, to guess when the export is cheaper
-EXPORT_BUDGET_SECONDS = 300.0  # a background export may take minutes on a big tenant
-NO_SHOW_FACT = "no_shows"
-Progress = Callable[[str], None]
-
-
-class DigestDataError(RuntimeError):
-    """The day's reservations could not be fetched: no digest is posted."""
+__all__ = ["DigestDataError", "DigestRun", "digest_kind", "fetch_day_data", "fetch_rows",
+           "names_allowed", "not_yet_sent", "run_digests", "send_once", "subscription_place"]
 
 
 @dataclass
 class DigestRun:
     """What one run did; `cards` holds the cards of a dry run."""
 
-    day: date
+    day: date  # the digest's day; a weekly digest's Monday
     method: str = ""  # "paging", "export", "export->paging"
     sent: list[tuple[str, str, str]] = field(default_factory=list)  # (chat_id, kind, message_id)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (chat_id, why)
@@ -47,47 +42,56 @@ class DigestRun:
     deactivated: list[str] = field(default_factory=list)
     cards: list[dict[str, Any]] = field(default_factory=list)
     calls: int = 0  # Feishu calls made by this run
+    nudged: list[str] = field(default_factory=list)  # people sent a nudge
+    period: str = "daily"
 
     def __str__(self) -> str:
-        return (f"digest {self.day}: {len(self.sent)} sent, {len(self.skipped)} skipped, "
+        what = f"weekly digest {self.day}–{self.day + timedelta(days=6)}" if (
+            self.period == "weekly") else f"digest {self.day}"
+        return (f"{what}: {len(self.sent)} sent, {len(self.skipped)} skipped, "
                 f"{len(self.failed)} failed, {len(self.deactivated)} chat(s) deactivated, "
-                f"{len(self.cards)} card(s) built; data by {self.method or '-'}, "
-                f"{self.calls} Feishu call(s)")
+                f"{len(self.cards)} card(s) built, {len(self.nudged)} nudge(s); data by "
+                f"{self.method or '-'}, {self.calls} Feishu call(s)")
 
 
 def run_digests(responder: Responder, day: date | None = None, chat_id: str | None = None,
                 dry_run: bool = False, on_progress: Progress | None = None,
-                at: str | None = None) -> DigestRun:
-    """Post (or with dry_run, build) the digest of `day` (default yesterday) for each subscription."""
+                at: str | None = None, nudge: bool = False) -> DigestRun:
+    """Post (or with dry_run, build) the digest of `day` (default yesterday) for each daily
+    subscription (of one chat, or at one time of day); then, with `nudge`, the nudges."""
     progress = on_progress or (lambda _message: None)
-    now = responder.now()
-    day = day or now.date() - timedelta(days=1)
+    day = day or responder.now().date() - timedelta(days=1)
     run = DigestRun(day)
-    subs = [s for s in responder.store.subscriptions(chat_id) if at is None or s.at == at]
+    subs = [s for s in responder.store.subscriptions(chat_id)
+            if s.period == "daily" and (at is None or s.at == at)]
     if not dry_run:
-        subs = _not_yet_sent(responder, subs, day, run)
-    if not subs:
-        progress("no subscriptions to serve")
-        return run
+        subs = not_yet_sent(responder, subs, day, run)
+    nudging = nudge and not dry_run and responder.settings.privacy.nudge_no_shows
     before = responder.gateway.calls.total
-    try:
-        data = fetch_day_data(responder, day, need_marks=any(_names_allowed(responder, s) for s in subs),
-                              progress=progress)
-    except DigestDataError as exc:
-        log.error("digest %s: no data, nothing posted: %s", day, exc)
-        run.failed.append(("*", str(exc)))
-        run.calls = responder.gateway.calls.total - before
-        return run
-    run.method = data.method
-    for sub in subs:
-        _serve(responder, sub, data, run, dry_run, progress)
+    if subs or nudging:
+        try:
+            data, week = fetch_day_data(
+                responder, day, need_marks=nudging or any(names_allowed(responder, s) for s in subs),
+                progress=progress)
+        except DigestDataError as exc:
+            log.error("digest %s: no data, nothing posted: %s", day, exc)
+            run.failed.append(("*", str(exc)))
+            run.calls = responder.gateway.calls.total - before
+            return run
+        run.method = data.method
+        for sub in subs:
+            _serve(responder, sub, data, run, dry_run, progress)
+        if nudging and data.marks:
+            run.nudged = send_nudges(responder, day, week)
+    else:
+        progress("no subscriptions to serve")
     run.calls = responder.gateway.calls.total - before
     log.info("%s", run)
     return run
 
 
-def _not_yet_sent(responder: Responder, subs: list[Subscription], day: date,
-                  run: DigestRun) -> list[Subscription]:
+def not_yet_sent(responder: Responder, subs: list[Subscription], day: date,
+                 run: DigestRun) -> list[Subscription]:
     """Drop subscriptions whose digest for `day` is already sent (so a re-run fetches nothing)."""
     todo = []
     for sub in subs:
@@ -103,14 +107,19 @@ def _serve(responder: Responder, sub: Subscription, data: DayData, run: DigestRu
            dry_run: bool, progress: Progress) -> None:
     """Answer one subscription's digest, render it, and send it once (or keep it: dry run)."""
     query = digest_query(sub.lang, subscription_place(responder, sub), data.day, sub.kinds,
-                         _names_allowed(responder, sub))
+                         names_allowed(responder, sub))
     ctx = responder.context(sub.chat_id, sub.chat_type)
     card = render(answer_digest(query, ctx, data))
     if dry_run:
         run.cards.append(card)
         return
-    kind = digest_kind(sub)
-    claim = responder.store.claim_digest(sub.chat_id, data.day, kind)
+    send_once(responder, sub, data.day, digest_kind(sub), card, run, progress)
+
+
+def send_once(responder: Responder, sub: Subscription, day: date, kind: str,
+              card: dict[str, Any], run: DigestRun, progress: Progress) -> None:
+    """Claim (chat, day, kind), send the card with the claim's uuid, and record the outcome."""
+    claim = responder.store.claim_digest(sub.chat_id, day, kind)
     if claim is None:
         run.skipped.append((sub.chat_id, "already sent or being sent"))
         return
@@ -133,116 +142,63 @@ def _serve(responder: Responder, sub: Subscription, data: DayData, run: DigestRu
 
 
 def digest_kind(sub: Subscription) -> str:
-    """The exactly-once key of a subscription's daily digest (a chat may follow several places)."""
-    return f"daily:{sub.level_id or 'tenant'}"
+    """The exactly-once key of a subscription's digest (a chat may follow several places)."""
+    return f"{sub.period}:{sub.level_id or 'tenant'}"
 
 
 # ----------------------------------------------------------------------------------- fetching
 
-def _midnight(day: date, responder: Responder) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=responder.settings.bot.tz)
-
-
-def prefer_export(responder: Responder, days: int = 1) -> bool:
-    """The async export is cheaper than paging for a big tenant or several days."""
-    rooms = len(responder.directory.get().rooms)
-    return days > 2 or rooms * ROWS_PER_ROOM > responder.settings.digest.export_threshold
-
-
-def fetch_rows(responder: Responder, first: date, last: date, progress: Progress,
-               export: bool | None = None) -> tuple[list[Reservation], str]:
-    """Every reservation starting on first..last, whole tenant: export (falling back to paging) or paging."""
-    directory = responder.directory.get()
-    root = responder.settings.bot.room_level_id
-    start, end = _midnight(first, responder), min(_midnight(last + timedelta(days=1), responder),
-                                                  responder.now())
-    use_export = prefer_export(responder, (last - first).days + 1) if export is None else export
-    method = "paging"
-    if use_export:
-        try:
-            rows = responder.gateway.export_reservations(
-                root, start, end, on_progress=lambda stage: progress(f"export {stage}"),
-                time_budget=EXPORT_BUDGET_SECONDS)
-            rows, method = insights.resolve_rooms(rows, directory), "export"
-        except FeishuError as exc:
-            log.warning("export of %s..%s failed, paging instead: %s", first, last, exc)
-            progress(f"export failed ({exc.code}), paging instead")
-            use_export, method = False, "export->paging"
-    if not use_export:
-        rows = _page(responder, root, first, last, progress)
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    return insights.dedupe(insights.starting_on(rows, days, responder.settings.bot.tz)), method
-
-
-def _page(responder: Responder, root: str, first: date, last: date, progress: Progress) -> list[Reservation]:
-    """The list API one day at a time (each day its own time budget)."""
-    rows: list[Reservation] = []
-    day = first
-    while day <= last:
-        progress(f"reading reservations of {day}")
-        start = _midnight(day, responder)
-        try:
-            rows += responder.gateway.reservations(root, start, start + timedelta(days=1))
-        except FeishuError as exc:
-            raise DigestDataError(f"reservations of {day} could not be read: {exc}") from exc
-        day += timedelta(days=1)
-    return rows
-
-
 def fetch_day_data(responder: Responder, day: date, *, need_marks: bool = True,
-                   progress: Progress | None = None) -> DayData:
-    """The digest day and the day before (one fetch), and 7 days of no-shows (store-cached)."""
+                   progress: Progress | None = None) -> tuple[DayData, list[facts.NoShow]]:
+    """The digest day (and the day before unless remembered) reduced to per-room counts and
+    incidents, and 7 days of no-shows ([] when not needed or unreadable)."""
     progress = progress or (lambda _message: None)
+    tz, store, now = responder.settings.bot.tz, responder.store, responder.now()
+    yesterday = day - timedelta(days=1)
+    before = facts.known_counts(store, yesterday, yesterday).get(yesterday)
+    first = day if before is not None else yesterday
     try:
-        rows, method = fetch_rows(responder, day - timedelta(days=1), day, progress)
-    except DigestDataError:
-        raise
+        rows, method = fetch_rows(responder, first, day, progress)
     except FeishuError as exc:
         raise DigestDataError(f"reservations of {day} could not be read: {exc}") from exc
-    marks = _week_marks(responder, day, rows, progress) if need_marks else []
-    return DayData(day, rows, marks, method)
+    fetched: list[facts.NoShow] = []
+    for d in facts.days_between(first, day):
+        counts, misses = facts.reduce_day(rows, d, tz)
+        facts.remember(store, d, counts, misses, now)
+        fetched += misses
+        if d == yesterday:
+            before = counts
+    data = day_data(day, rows, tz, before, method=method)
+    del rows  # only the reduced day is kept
+    week = _week_no_shows(responder, day, fetched, first, progress) if need_marks else []
+    return replace(data, marks=[n.mark for n in week]), week
 
 
-def _week_marks(responder: Responder, day: date, rows: list[Reservation],
-                progress: Progress) -> list[NoShowMark]:
-    """No-shows of day-6..day: the two fetched days from `rows`, older days from the store or Feishu."""
+def _week_no_shows(responder: Responder, day: date, fetched: list[facts.NoShow], first: date,
+                   progress: Progress) -> list[facts.NoShow]:
+    """No-shows of day-6..day: `fetched` covers first..day; older days come from the store or,
+    when not remembered, from Feishu (in chunks, remembered for next time). [] when unreadable."""
     tz, store = responder.settings.bot.tz, responder.store
-    marks = insights.no_show_marks(rows, tz)
-    _remember(responder, marks, [day - timedelta(days=1), day])
-    first, last = day - timedelta(days=insights.REPEAT_DAYS - 1), day - timedelta(days=2)
-    known = store.facts(NO_SHOW_FACT, first, last)
-    missing = [d for d in _days(first, last) if d not in known]
-    for d, items in known.items():
-        marks += [NoShowMark(d, *item) for item in items]
+    start = day - timedelta(days=insights.REPEAT_DAYS - 1)
+    known = facts.known_no_shows(store, start, first - timedelta(days=1), tz)
+    found = fetched + [n for items in known.values() for n in items]
+    missing = [d for d in facts.days_between(start, first - timedelta(days=1)) if d not in known]
     if missing:
         progress(f"reading no-shows of {len(missing)} earlier day(s)")
         try:
-            older, _ = fetch_rows(responder, missing[0], missing[-1], progress)
+            for lo, hi, rows, _method in read_chunks(responder, missing[0], missing[-1], progress):
+                for d in facts.days_between(lo, hi):
+                    counts, misses = facts.reduce_day(rows, d, tz)
+                    facts.remember(store, d, counts, misses, responder.now())
+                    found += misses if d in missing else []
         except (DigestDataError, FeishuError) as exc:
             log.warning("repeat offenders left out: earlier days unreadable: %s", exc)
             return []  # never show a partial offender list as if complete
-        fetched = [m for m in insights.no_show_marks(older, tz) if m.day in set(missing)]
-        _remember(responder, fetched, missing)
-        marks += fetched
-    return marks
+    return found
 
 
-def _remember(responder: Responder, marks: Sequence[NoShowMark], days: Iterable[date]) -> None:
-    """Store the no-shows of days that are over (statuses no longer change)."""
-    today = responder.now().date()
-    for d in days:
-        if d < today - timedelta(days=1):
-            responder.store.put_fact(NO_SHOW_FACT, d, [[m.reserver, m.department, m.room_id]
-                                                      for m in marks if m.day == d])
-
-
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-
-
-def _names_allowed(responder: Responder, sub: Subscription) -> bool:
+def names_allowed(responder: Responder, sub: Subscription) -> bool:
+    """Whether this chat may see reservers' names (privacy.reserver_names)."""
     mode = responder.settings.privacy.reserver_names
     return mode == "all" or (mode == "dm_only" and sub.chat_type == "p2p")
 
@@ -254,3 +210,4 @@ def subscription_place(responder: Responder, sub: Subscription) -> Place:
     if level is None or level.level_id == directory.root_id:
         return TENANT
     return directory.level_place(level)
+

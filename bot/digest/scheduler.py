@@ -1,5 +1,9 @@
 """The digest scheduler in `roombot serve`: one cron job per subscription time, in the tenant timezone.
 
+Daily digests get a job per distinct HH:MM ("digest-09:30"), weekly digests one per weekday and time
+("weekly-0-09:00", a cron on that day of the week). The daily job also sends the opt-in nudges, so
+with `privacy.nudge_no_shows` on there is a daily job at `digest.time` even without subscriptions.
+
 Every `serve` process builds one, but only the holder of the store lease "digest-scheduler" has digest
 jobs: the others keep trying to take the lease over, so exactly one process per deployment posts
 digests and another takes over within a lease period if it dies. (Sends are exactly-once anyway,
@@ -19,8 +23,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics
 from bot.config import parse_clock
 from bot.digest.run import run_digests
+from bot.digest.weekly import run_weekly_digests
 from bot.respond import Responder
 
 log = logging.getLogger(__name__)
@@ -30,6 +36,8 @@ LEASE_SECONDS = 90.0
 TICK_SECONDS = 30.0  # renew the lease and re-read subscriptions this often
 TICK_JOB = "roombot-digest-tick"
 JOB_PREFIX = "digest-"
+WEEKLY_PREFIX = "weekly-"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class DigestScheduler:
@@ -64,54 +72,93 @@ class DigestScheduler:
         if self.leader:
             self.refresh()
         else:
-            self._remove_jobs(set(self.digest_jobs()))
+            self._remove_jobs(set(self.digest_jobs()), JOB_PREFIX)
+            self._remove_jobs(set(self.weekly_jobs()), WEEKLY_PREFIX)
 
     def refresh(self) -> None:
-        """Make the cron jobs match the distinct HH:MM times of active subscriptions."""
-        wanted = {sub.at for sub in self.responder.store.subscriptions()}
-        current = self.digest_jobs()
-        self._remove_jobs(set(current) - wanted)
-        for at in sorted(wanted - set(current)):
-            self._add_job(at)
+        """Make the cron jobs match the distinct times (and weekdays) of active subscriptions."""
+        subs = self.responder.store.subscriptions()
+        daily = {sub.at for sub in subs if sub.period == "daily"}
+        if self.responder.settings.privacy.nudge_no_shows:
+            daily.add(self.responder.settings.digest.time)  # nudges run with the daily job
+        weekly = {f"{sub.weekday} {sub.at}" for sub in subs if sub.period == "weekly"}
+        for prefix, wanted, current in ((JOB_PREFIX, daily, self.digest_jobs()),
+                                        (WEEKLY_PREFIX, weekly, self.weekly_jobs())):
+            self._remove_jobs(set(current) - wanted, prefix)
+            for key in sorted(wanted - set(current)):
+                self._add_job(prefix, key)
 
     def digest_jobs(self) -> dict[str, Any]:
-        """The digest jobs by HH:MM."""
-        return {job.id[len(JOB_PREFIX):]: job for job in self.scheduler.get_jobs()
-                if job.id.startswith(JOB_PREFIX)}
+        """The daily digest jobs by HH:MM."""
+        return self._jobs(JOB_PREFIX)
 
-    def _add_job(self, at: str) -> None:
+    def weekly_jobs(self) -> dict[str, Any]:
+        """The weekly digest jobs by "weekday HH:MM" (0 = Monday)."""
+        return {key.replace("-", " ", 1): job for key, job in self._jobs(WEEKLY_PREFIX).items()}
+
+    def _jobs(self, prefix: str) -> dict[str, Any]:
+        return {job.id[len(prefix):]: job for job in self.scheduler.get_jobs()
+                if job.id.startswith(prefix)}
+
+    def _add_job(self, prefix: str, key: str) -> None:
+        """A daily job for key "HH:MM", or a weekly one for key "weekday HH:MM"."""
+        weekday, _, at = key.rpartition(" ")
         clock = parse_clock(at, "subscription time")
-        trigger = CronTrigger(hour=clock.hour, minute=clock.minute, timezone=self.tz)
-        missed = self.missed_run(at)
+        day = DAYS[int(weekday)] if weekday else "*"
+        trigger = CronTrigger(day_of_week=day, hour=clock.hour, minute=clock.minute, timezone=self.tz)
+        missed = self.missed_run(at, int(weekday) if weekday else None)
         options = {"next_run_time": missed} if missed else {}
-        self.scheduler.add_job(self.run_at, trigger, args=[at], id=JOB_PREFIX + at, name=f"digest {at}",
-                               replace_existing=True, **options)
-        log.info("digest scheduler: job at %s %s%s", at, self.tz.key,
-                 f" (catching up the run missed at {missed:%H:%M})" if missed else "")
+        job = self.run_weekly if weekday else self.run_at
+        args = [at, int(weekday)] if weekday else [at]
+        self.scheduler.add_job(job, trigger, args=args, id=prefix + key.replace(" ", "-"),
+                               name=f"{prefix}{key}", replace_existing=True, **options)
+        log.info("digest scheduler: %sjob at %s %s%s", prefix, key, self.tz.key,
+                 f" (catching up the run missed at {missed:%a %H:%M})" if missed else "")
 
-    def missed_run(self, at: str) -> datetime | None:
-        """Today's (or yesterday's) run time of `at` if it passed within the misfire grace period."""
+    def missed_run(self, at: str, weekday: int | None = None) -> datetime | None:
+        """The last run time of `at` (on `weekday`, for a weekly job) if it passed within the
+        misfire grace period."""
         now = self.responder.now()
         clock = parse_clock(at, "subscription time")
         last = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
         if last > now:
             last -= timedelta(days=1)
+        if weekday is not None:
+            last -= timedelta(days=(last.weekday() - weekday) % 7)
         grace = timedelta(seconds=self.responder.settings.digest.misfire_grace_seconds)
         return last if now - last <= grace else None
 
-    def _remove_jobs(self, times: set[str]) -> None:
-        for at in times:
-            self.scheduler.remove_job(JOB_PREFIX + at)
+    def _remove_jobs(self, keys: set[str], prefix: str = JOB_PREFIX) -> None:
+        for key in keys:
+            self.scheduler.remove_job(prefix + key.replace(" ", "-"))
+
+    def run_weekly(self, at: str, weekday: int) -> None:
+        """The weekly job: post the weekly digests due at `at` on `weekday` (if we still lead)."""
+        if not self.responder.store.acquire_lease(LEASE_NAME, self.holder, self.lease_seconds):
+            log.info("digest scheduler: not the leader any more; weekly %s left to the leader", at)
+            return
+        try:
+            run = run_weekly_digests(self.responder, at=at, weekday=weekday)
+            log.info("digest scheduler: weekly %s %s: %s", DAYS[weekday], at, run)
+            metrics.digest_run(len(run.sent), len(run.failed),
+                               no_data=any(chat == "*" for chat, _why in run.failed))
+        except Exception:
+            metrics.DIGEST_RUNS.labels("error").inc()
+            log.exception("digest scheduler: weekly run %s %s failed", DAYS[weekday], at)
 
     def run_at(self, at: str) -> None:
-        """The job: post the digests of the subscriptions at `at` (if we still lead)."""
+        """The daily job: post the digests of the subscriptions at `at`, then the nudges (if we
+        still lead)."""
         if not self.responder.store.acquire_lease(LEASE_NAME, self.holder, self.lease_seconds):
             log.info("digest scheduler: not the leader any more; %s left to the leader", at)
             return
         try:
-            run = run_digests(self.responder, at=at)
+            run = run_digests(self.responder, at=at, nudge=True)
             log.info("digest scheduler: %s: %s", at, run)
+            metrics.digest_run(len(run.sent), len(run.failed),
+                               no_data=any(chat == "*" for chat, _why in run.failed))
         except Exception:
+            metrics.DIGEST_RUNS.labels("error").inc()
             log.exception("digest scheduler: run at %s failed", at)
 
     def shutdown(self) -> None:

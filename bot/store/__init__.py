@@ -1,4 +1,5 @@
-"""roombot's state in SQLite or PostgreSQL: the inbox, subscriptions, digest claims, leases, facts.
+"""roombot's state in SQLite or PostgreSQL: the inbox, subscriptions, digest claims, leases, facts,
+the room directory's snapshot.
 
     store = Store.open("sqlite:///roombot.db")   # or postgresql://…; the schema is migrated
 """
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from bot.store.db import MIGRATIONS, Database, StoreError, _Backend
+from bot.store.directory import DIRECTORY_SQL, DirectorySnapshot, DirectoryTable
 from bot.store.events import EVENT_SQL, EventTable, InboundEvent
 from bot.store.leases import LEASE_SQL, LeaseTable
 from bot.store.subscriptions import (
@@ -21,14 +23,14 @@ from bot.store.subscriptions import (
 
 MAX_EVENT_ATTEMPTS = 5
 
-__all__ = ["MIGRATIONS", "DigestClaim", "InboundEvent", "Store", "StoreError", "Subscription",
-           "digest_uuid"]
+__all__ = ["MIGRATIONS", "DigestClaim", "DirectorySnapshot", "InboundEvent", "Store", "StoreError",
+           "Subscription", "digest_uuid"]
 
 
-class Store(EventTable, SubscriptionTable, LeaseTable, Database):
+class Store(EventTable, SubscriptionTable, LeaseTable, DirectoryTable, Database):
     """All of roombot's persistent state behind one small API; open with `Store.open(url)`."""
 
-    SQL: ClassVar[dict[str, str]] = {**EVENT_SQL, **SUBSCRIPTION_SQL, **LEASE_SQL}
+    SQL: ClassVar[dict[str, str]] = {**EVENT_SQL, **SUBSCRIPTION_SQL, **LEASE_SQL, **DIRECTORY_SQL}
 
     def __init__(self, backend: _Backend, *, clock: Callable[[], float] = time.time,
                  max_attempts: int = MAX_EVENT_ATTEMPTS) -> None:

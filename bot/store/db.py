@@ -52,6 +52,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 3: the inbox counts attempts when an item is claimed; given-up items are 'dead' letters
         "UPDATE events SET status = 'dead' WHERE status = 'failed'",
     ),
+    (  # 4: a subscription is daily or weekly (on a weekday); a chat may have both for one place.
+        # SQLite cannot change a UNIQUE constraint in place, so the table is rebuilt (ids renumbered
+        # in the same order; nothing refers to them).
+        "ALTER TABLE subscriptions RENAME TO subscriptions_v3",
+        """CREATE TABLE subscriptions (
+            id {serial_pk}, chat_id TEXT NOT NULL, chat_type TEXT NOT NULL,
+            level_id TEXT NOT NULL, level_label TEXT NOT NULL, kinds TEXT NOT NULL,
+            at TEXT NOT NULL, lang TEXT NOT NULL, created_by TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1, created_at {real} NOT NULL,
+            updated_at {real} NOT NULL, inactive_reason TEXT,
+            period TEXT NOT NULL DEFAULT 'daily', weekday INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (chat_id, level_id, period))""",
+        """INSERT INTO subscriptions (chat_id, chat_type, level_id, level_label, kinds, at, lang,
+            created_by, active, created_at, updated_at, inactive_reason, period, weekday)
+            SELECT chat_id, chat_type, level_id, level_label, kinds, at, lang, created_by, active,
+            created_at, updated_at, inactive_reason, 'daily', 0 FROM subscriptions_v3 ORDER BY id""",
+        "DROP TABLE subscriptions_v3",
+    ),
+    (  # 5: the last room directory read from Feishu, per root level: a new process starts from it
+        """CREATE TABLE directory_snapshots (
+            root_id TEXT PRIMARY KEY, data TEXT NOT NULL, saved_at {real} NOT NULL)""",
+    ),
 )
 
 DIALECTS = {

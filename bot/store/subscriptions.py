@@ -1,4 +1,9 @@
-"""Subscriptions of chats to digests, and the exactly-once claim on each digest sent."""
+"""Subscriptions of chats to daily and weekly digests, and the exactly-once claim on each digest sent.
+
+A chat has at most one subscription per (place, period): subscribing again updates it. A digest is
+claimed per (chat, day, kind) where a weekly digest's day is the Monday of its week and its kind
+says "weekly:<place>"; a nudge is claimed the same way per (person, week).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -15,19 +20,21 @@ log = logging.getLogger(__name__)
 
 DIGEST_LEASE_SECONDS = 300.0  # a digest left 'sending' this long by a crashed run may be re-sent
 _SUB_COLS = ("id, chat_id, chat_type, level_id, level_label, kinds, at, lang, created_by, active, "
-             "created_at")
+             "created_at, period, weekday")
+PERIODS = ("daily", "weekly")
 SUBSCRIPTION_SQL = {
     "add_subscription": "INSERT INTO subscriptions (chat_id, chat_type, level_id, level_label, "
-                        "kinds, at, lang, created_by, active, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
-                        "ON CONFLICT (chat_id, level_id) DO UPDATE SET "
+                        "kinds, at, lang, created_by, active, created_at, updated_at, period, "
+                        "weekday) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) "
+                        "ON CONFLICT (chat_id, level_id, period) DO UPDATE SET "
                         "chat_type = excluded.chat_type, level_label = excluded.level_label, "
                         "kinds = excluded.kinds, at = excluded.at, lang = excluded.lang, active = 1, "
-                        "inactive_reason = NULL, updated_at = excluded.updated_at",
+                        "inactive_reason = NULL, updated_at = excluded.updated_at, "
+                        "weekday = excluded.weekday",
     "select_subscription": f"SELECT {_SUB_COLS} FROM subscriptions WHERE chat_id = ? "
-                           "AND level_id = ?",
-    "remove_subscriptions_chat": "DELETE FROM subscriptions WHERE chat_id = ?",
-    "remove_subscriptions_level": "DELETE FROM subscriptions WHERE chat_id = ? AND level_id = ?",
+                           "AND level_id = ? AND period = ?",
+    "remove_subscriptions": "DELETE FROM subscriptions WHERE chat_id = ? "
+                            "AND (? = 0 OR level_id = ?) AND (? = '' OR period = ?)",
     "subscriptions": f"SELECT {_SUB_COLS} FROM subscriptions WHERE (? = '' OR chat_id = ?) "
                      "AND (? = 0 OR active = 1) ORDER BY id",
     "deactivate_chat": "UPDATE subscriptions SET active = 0, inactive_reason = ?, updated_at = ? "
@@ -64,6 +71,8 @@ class Subscription:
     created_by: str
     active: bool
     created_at: datetime  # aware, UTC
+    period: str = "daily"  # "daily" or "weekly"
+    weekday: int = 0  # a weekly digest's day, 0 = Monday
 
 
 @dataclass(frozen=True)
@@ -90,23 +99,28 @@ class SubscriptionTable(Database):
     def add_subscription(self, chat_id: str, *, chat_type: str = "group", level_id: str = "",
                          level_label: str = "",
                          kinds: Sequence[str] = ("no_shows", "early_releases"),
-                         at: str = "09:00", lang: str = "zh", created_by: str = "") -> Subscription:
-        """Subscribe a chat for a place; subscribing again updates time, kinds and language."""
+                         at: str = "09:00", lang: str = "zh", created_by: str = "",
+                         period: str = "daily", weekday: int = 0) -> Subscription:
+        """Subscribe a chat for a place and period; subscribing again updates time, day, kinds
+        and language."""
+        if period not in PERIODS or not 0 <= weekday <= 6:
+            raise ValueError(f"bad subscription period {period!r} / weekday {weekday!r}")
         now = self._clock()
         with self._db.transaction() as cur:
             cur.execute(self.sql("add_subscription"), (
                 chat_id, chat_type, level_id, level_label, ",".join(kinds), at, lang, created_by,
-                now, now))
-            cur.execute(self.sql("select_subscription"), (chat_id, level_id))
+                now, now, period, weekday))
+            cur.execute(self.sql("select_subscription"), (chat_id, level_id, period))
             row = cur.fetchone()
         assert row is not None
         return _subscription(row)
 
-    def remove_subscriptions(self, chat_id: str, level_id: str | None = None) -> int:
-        """Delete a chat's subscriptions (all, or the one for `level_id`); return how many."""
-        if level_id is None:
-            return self._write("remove_subscriptions_chat", (chat_id,))
-        return self._write("remove_subscriptions_level", (chat_id, level_id))
+    def remove_subscriptions(self, chat_id: str, level_id: str | None = None,
+                             period: str | None = None) -> int:
+        """Delete a chat's subscriptions (all, or those for `level_id`, of one period or both);
+        return how many."""
+        return self._write("remove_subscriptions", (
+            chat_id, 0 if level_id is None else 1, level_id or "", period or "", period or ""))
 
     def subscriptions(self, chat_id: str | None = None,
                       active_only: bool = True) -> list[Subscription]:
@@ -157,7 +171,7 @@ class SubscriptionTable(Database):
 
 
 def _subscription(row: Sequence[Any]) -> Subscription:
-    ident, chat_id, chat_type, level_id, label, kinds, at, lang, by, active, created = row
+    ident, chat_id, chat_type, level_id, label, kinds, at, lang, by, active, created = row[:11]
     return Subscription(int(ident), chat_id, chat_type, level_id, label,
                         tuple(k for k in kinds.split(",") if k), at, lang, by, bool(active),
-                        utc(float(created)))
+                        utc(float(created)), str(row[11]), int(row[12]))

@@ -111,7 +111,7 @@ def test_unsubscribe_one_place_keeps_the_others(store: Store, ctx_for: CtxFor, t
     assert [s.level_id for s in store.subscriptions("oc_team")] == [""]
 
 
-@pytest.mark.parametrize(("text", "words"), [("我的订阅", "日报订阅"),
+@pytest.mark.parametrize(("text", "words"), [("我的订阅", "日报和周报订阅"),
                                              ("list subscriptions", "Digest subscriptions")])
 def test_list_subscriptions(ctx_for: CtxFor, text: str, words: str) -> None:
     _, empty = ask(text, ctx_for())
@@ -132,3 +132,38 @@ def test_only_admins_may_subscribe_a_group_when_an_allow_list_is_set(store: Stor
     assert reply.data["status"] == "not_allowed" and len(store.subscriptions()) == 1
     reply, _ = ask("订阅日报 9:30", ctx_for(chat_type="p2p", user="ou_bob", admins=("ou_alice",)))
     assert reply.data["status"] == "subscribed" and len(store.subscriptions()) == 1  # a p2p chat is the user's own: allowed (same chat id here)
+
+
+@pytest.mark.parametrize(("text", "weekday", "at", "lang", "words"), [
+    ("subscribe weekly report", 0, "09:00", "en", "every Monday at 09:00"),
+    ("subscribe to the weekly report every friday at 5pm", 4, "17:00", "en", "every Friday at 17:00"),
+    ("订阅周报", 0, "09:00", "zh", "每周一 09:00"),
+    ("订阅周报 每周三 10:30", 2, "10:30", "zh", "每周三 10:30"),
+    ("每周五下午5点发周报", 4, "17:00", "zh", "已订阅会议室周报"),
+])
+def test_subscribe_weekly_in_both_languages(store: Store, ctx_for: CtxFor, text: str, weekday: int,
+                                            at: str, lang: str, words: str) -> None:
+    reply, card = ask(text, ctx_for())
+    assert reply.lang == lang and words in card, card
+    [sub] = store.subscriptions("oc_team")
+    assert (sub.period, sub.weekday, sub.at, sub.lang) == ("weekly", weekday, at, lang)
+
+
+def test_daily_and_weekly_are_listed_and_unsubscribed_apart(store: Store, ctx_for: CtxFor,
+                                                            t2_4f: Place) -> None:
+    ask("订阅日报 9:30", ctx_for())
+    ask("subscribe T2 4F weekly report every monday at 10:00", ctx_for())
+    ask("订阅周报", ctx_for())
+    assert sorted((s.period, s.level_id) for s in store.subscriptions("oc_team")) == [
+        ("daily", ""), ("weekly", ""), ("weekly", t2_4f.id)]
+    _, listing = ask("我的订阅", ctx_for())
+    assert "每天 09:30" in listing and "每周一 10:00" in listing and "周报" in listing
+    _, listing = ask("list subscriptions", ctx_for())
+    assert "every Monday at 10:00" in listing and "weekly digest" in listing
+    reply, card = ask("取消周报", ctx_for())
+    assert reply.data["removed"] == 2 and "周报订阅" in card
+    assert [s.period for s in store.subscriptions("oc_team")] == ["daily"]
+    reply, _ = ask("unsubscribe weekly report", ctx_for())
+    assert reply.data["status"] == "nothing_to_remove"
+    reply, _ = ask("stop the daily report", ctx_for())
+    assert reply.data["removed"] == 1 and store.subscriptions("oc_team") == []

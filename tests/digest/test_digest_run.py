@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import DigestSettings, PrivacySettings, Settings, StorageSettings
+from bot.digest.facts import NO_SHOW_ROWS, ROOM_COUNTS
 from bot.digest.run import DigestRun, digest_kind, fetch_rows, run_digests
 from bot.insights import analyse, no_show_marks, offenders
 from bot.respond import Responder
@@ -51,7 +52,7 @@ def make_services(sb: Sandbox, url: str, clock: EpochClock | None = None, *,
                                store=Store.open(url, clock=clock or EpochClock()))
     if week_known:
         for n in range(2, 7):
-            services.store.put_fact("no_shows", DAY - timedelta(days=n), [])
+            services.store.put_fact(NO_SHOW_ROWS, DAY - timedelta(days=n), [])
     return services
 
 
@@ -175,11 +176,14 @@ def test_week_of_no_shows_is_fetched_once_then_remembered(sb: Sandbox, tmp_path:
     assert "Repeated no-shows (7 days)" in json.dumps(first.cards[0])
     exports = services.gateway.calls.by_path.get("/open-apis/vc/v1/exports/resource_reservation_list", 0)
     assert exports == 1  # the five older days in one export
-    assert len(services.store.facts("no_shows", DAY - timedelta(days=6), DAY - timedelta(days=1))) == 6
+    assert len(services.store.facts(NO_SHOW_ROWS, DAY - timedelta(days=6), DAY)) == 7
+    assert len(services.store.facts(ROOM_COUNTS, DAY - timedelta(days=6), DAY)) == 7
     two_days = services.gateway.calls.by_path[LIST_API]  # the digest day and the day before, paged
-    run_digests(services, dry_run=True)
-    assert services.gateway.calls.by_path[LIST_API] == 2 * two_days  # the same two days again, no more
+    again = run_digests(services, dry_run=True)
+    one_day = services.gateway.calls.by_path[LIST_API] - two_days
+    assert 0 < one_day < two_days  # only the digest day: the day before is remembered
     assert services.gateway.calls.by_path.get("/open-apis/vc/v1/exports/resource_reservation_list") == 1
+    assert again.cards == first.cards  # the remembered day gives the same change numbers
 
 
 @pytest.mark.parametrize(("mode", "chat_type", "names_shown"), [
@@ -245,3 +249,24 @@ def test_run_for_one_time_of_day_only(sb: Sandbox, services: Responder) -> None:
     run = run_digests(services, at="10:00", dry_run=True)
     assert len(run.cards) == 1
     assert replace(run, cards=[]).failed == []
+
+
+def test_a_room_missing_from_the_snapshot_makes_the_directory_list_again(
+        sb: Sandbox, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'snap.db'}"
+    clock = EpochClock()
+    services = make_services(sb, url, clock, digest=DigestSettings(export_threshold=10))
+    rooms, levels = list(sb.tenant.rooms), list(sb.tenant.levels)
+    clock.now -= 2 * 3600  # listed two hours ago, before rooms[0] was added
+    services.store.save_directory("0", rooms[1:], levels)
+    clock.now += 2 * 3600
+    services.store.add_subscription("oc_snap", lang="en")
+    run = run_digests(services, dry_run=True)
+    listed = services.gateway.calls.by_path.get("/open-apis/vc/v1/rooms", 0)
+    assert run.method == "export" and listed > 0  # the new room's name was not in the snapshot
+    assert services.directory.get().room(rooms[0].room_id) is not None
+    truth = analyse(sb.tenant.reservations_on(DAY), [DAY], TZ)
+    assert f"{truth.totals.no_shows} no-show" in json.dumps(run.cards[0])
+    again = make_services(sb, url, clock, digest=DigestSettings(export_threshold=10))
+    run_digests(again, dry_run=True)
+    assert again.gateway.calls.by_path.get("/open-apis/vc/v1/rooms", 0) == 0  # the snapshot knows it now

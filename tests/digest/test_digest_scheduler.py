@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import DigestSettings, FeishuSettings, Settings, StorageSettings
+from bot.config import DigestSettings, FeishuSettings, PrivacySettings, Settings, StorageSettings
 from bot.digest.scheduler import LEASE_NAME, DigestScheduler
 from bot.respond import Responder
 from bot.store import Store
@@ -119,5 +119,65 @@ def test_the_job_posts_digests_for_its_time_only(sandbox, tmp_path: Path) -> Non
         assert real.store.acquire_lease(LEASE_NAME, "intruder", 90)
         scheduler.digest_jobs()["18:05"].func("18:05")  # no longer the leader: does nothing
         assert [record.chat_id for record in sandbox.sent] == ["oc_at_0930"]
+    finally:
+        scheduler.shutdown()
+
+
+def test_weekly_subscriptions_get_a_cron_on_their_weekday(store: Store, scheduler: DigestScheduler) -> None:
+    store.add_subscription("oc_1", at="09:30")
+    store.add_subscription("oc_1", at="09:00", period="weekly")  # Monday by default
+    store.add_subscription("oc_2", at="17:00", period="weekly", weekday=4)
+    scheduler.start(paused=True)
+    assert sorted(scheduler.digest_jobs()) == ["09:30"]
+    jobs = scheduler.weekly_jobs()
+    assert sorted(jobs) == ["0 09:00", "4 17:00"]
+    friday = jobs["4 17:00"].trigger
+    assert friday.get_next_fire_time(None, NOW) == datetime(2025, 11, 21, 17, 0, tzinfo=TZ)
+    assert jobs["0 09:00"].trigger.get_next_fire_time(None, NOW) == datetime(2025, 11, 24, 9, 0, tzinfo=TZ)
+    store.remove_subscriptions("oc_2", period="weekly")
+    scheduler.refresh()
+    assert sorted(scheduler.weekly_jobs()) == ["0 09:00"]
+
+
+def test_a_weekly_run_missed_this_morning_is_caught_up(store: Store) -> None:
+    monday = datetime(2025, 11, 17, 9, 40, tzinfo=TZ)
+    store.add_subscription("oc_1", at="09:00", period="weekly")
+    store.add_subscription("oc_2", at="09:00", period="weekly", weekday=1)  # Tuesday: not yet
+    sched = DigestScheduler(services(store, now=monday), holder="a")  # type: ignore[arg-type]
+    sched.start(paused=True)
+    try:
+        jobs = sched.weekly_jobs()
+        assert jobs["0 09:00"].next_run_time == datetime(2025, 11, 17, 9, 0, tzinfo=TZ)
+        assert jobs["1 09:00"].next_run_time > datetime.now(TZ)
+    finally:
+        sched.shutdown()
+
+
+def test_nudges_on_means_a_daily_job_even_without_subscriptions(store: Store) -> None:
+    settings = Settings(FeishuSettings("cli", "secret"), digest=DigestSettings(time="08:45"),
+                        privacy=PrivacySettings(nudge_no_shows=True))
+    sched = DigestScheduler(SimpleNamespace(settings=settings, store=store, now=lambda: NOW),  # type: ignore[arg-type]
+                            holder="a")
+    sched.start(paused=True)
+    try:
+        assert list(sched.digest_jobs()) == ["08:45"]
+    finally:
+        sched.shutdown()
+
+
+def test_the_weekly_job_posts_the_last_complete_week(sandbox, tmp_path: Path) -> None:
+    settings = Settings(sandbox.feishu_settings(),
+                        storage=StorageSettings(f"sqlite:///{tmp_path / 'weekly.db'}"))
+    real = Responder.build(settings)
+    real.store.add_subscription("oc_weekly", at="09:00", period="weekly", lang="en")
+    real.store.add_subscription("oc_daily", at="09:00", lang="en")
+    scheduler = DigestScheduler(real, holder="a")
+    scheduler.start(paused=True)
+    try:
+        job = scheduler.weekly_jobs()["0 09:00"]
+        job.func(*job.args)
+        [record] = sandbox.sent
+        assert record.chat_id == "oc_weekly"
+        assert record.content["header"]["title"]["content"].startswith("Meeting-room weekly")
     finally:
         scheduler.shutdown()

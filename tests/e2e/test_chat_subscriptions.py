@@ -97,3 +97,24 @@ def test_digest_to_a_chat_the_bot_left_deactivates_it(bot: RunningBot, config_fi
     bot.sandbox.remove_bot_from(chat)
     main(["digest", "--config", str(config_file)])
     assert bot.responder.store.subscriptions(chat) == []
+
+
+def test_weekly_subscription_in_chat_then_the_weekly_digest_once(bot: RunningBot, config_file) -> None:
+    chat = group_chat(bot)
+    card = bot.ask("订阅周报 每周一 9:30", chat_type="group").content
+    assert "每周一 09:30" in str(card_to_text(card))
+    bot.ask("订阅日报", chat_type="group")
+    store = bot.responder.store
+    assert sorted(s.period for s in store.subscriptions(chat)) == ["daily", "weekly"]
+    before = len(bot.sandbox.sent)
+    assert main(["digest", "--weekly", "--config", str(config_file)]) == 0
+    assert main(["digest", "--weekly", "--config", str(config_file)]) == 0
+    [weekly] = [r for r in bot.sandbox.sent[before:] if r.chat_id == chat]
+    assert weekly.content["header"]["title"]["content"].startswith("会议室周报")
+    assert [e["tag"] for e in weekly.content["body"]["elements"]].count("chart") == 2
+    unsubscribe = [value for label, value in card_to_text(weekly.content).buttons
+                   if value.get("q") == "unsubscribe"]
+    push = bot.pusher.card_action(unsubscribe[0], message_id=weekly.message_id, chat_id=chat)
+    assert push.status == 200
+    bot.settle()
+    assert [s.period for s in store.subscriptions(chat)] == ["daily"]  # only the weekly went

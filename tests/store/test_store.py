@@ -267,10 +267,12 @@ def test_day_facts_round_trip_and_replace(store: Store) -> None:
 def test_an_old_schema_is_upgraded_in_order(store_url: str) -> None:
     with Store.open(store_url, schema_version=1) as old:  # as an older roombot left it
         assert old.schema_version() == 1
-        old.add_subscription("oc_1", at="09:00")
         old.accept_event("ev_failed", "message", {})
         with old._db.transaction() as cur:  # the old release's word for a given-up event
             cur.execute("UPDATE events SET status = 'failed'")
+            cur.execute("INSERT INTO subscriptions (chat_id, chat_type, level_id, level_label, "
+                        "kinds, at, lang, created_by, active, created_at, updated_at) VALUES "
+                        "('oc_1', 'group', '', '', 'no_shows', '09:00', 'zh', '', 1, 1.0, 1.0)")
     with Store.open(store_url) as new:
         assert new.schema_version() == len(MIGRATIONS)
         assert [s.chat_id for s in new.subscriptions()] == ["oc_1"]
