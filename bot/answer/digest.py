@@ -54,12 +54,14 @@ def room_counts(rows: Iterable[Reservation]) -> dict[str, Counts]:
 
 def day_data(day: date, rows: Sequence[Reservation], tz: tzinfo,
              before: Mapping[str, Counts] | None = None, marks: Sequence[NoShowMark] = (),
-             method: str = "") -> DayData:
-    """Reduce de-duplicated rows of `day` (and of the day before, when `before` is None)."""
+             method: str = "", counts: Mapping[str, Counts] | None = None) -> DayData:
+    """Reduce de-duplicated rows of `day` (and of the day before, when `before` is None);
+    `counts` are the day's room counts when the caller has them already."""
     today = insights.starting_on(rows, day, tz)
     if before is None:
         before = room_counts(insights.starting_on(rows, day - timedelta(days=1), tz))
-    return DayData(day, room_counts(today), insights.events(today), before, list(marks), method)
+    return DayData(day, counts if counts is not None else room_counts(today),
+                   insights.events(today), before, list(marks), method)
 
 
 def day_insights(data: DayData, ctx: AnswerContext, rooms: set[str] | None) -> DayInsights:

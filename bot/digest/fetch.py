@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from bot import insights
@@ -138,7 +137,16 @@ def _resolve_in_place(rows: list[Reservation], directory: Directory) -> set[str]
             room = directory.room_by_name(row.room_name)
             ids[row.room_name] = room.room_id if room else ""
         if ids[row.room_name]:
-            rows[index] = replace(row, room_id=ids[row.room_name])
+            rows[index] = _with_room(row, ids[row.room_name])
         else:
             unknown.add(row.room_name)
     return unknown
+
+
+def _with_room(row: Reservation, room_id: str) -> Reservation:
+    """A copy of the row with its room id. dataclasses.replace runs the frozen __init__ (18
+    guarded setattrs, ~0.2 s CPU for a 2,000-room day); copying the field dict does the same in a
+    fraction of that (Reservation has no __post_init__ to skip)."""
+    copy = object.__new__(Reservation)
+    copy.__dict__.update(row.__dict__, room_id=room_id)
+    return copy

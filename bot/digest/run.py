@@ -162,13 +162,13 @@ def fetch_day_data(responder: Responder, day: date, *, need_marks: bool = True,
     except FeishuError as exc:
         raise DigestDataError(f"reservations of {day} could not be read: {exc}") from exc
     fetched: list[facts.NoShow] = []
+    by_day = {}
     for d in facts.days_between(first, day):
-        counts, misses = facts.reduce_day(rows, d, tz)
-        facts.remember(store, d, counts, misses, now)
+        by_day[d], misses = facts.reduce_day(rows, d, tz)
+        facts.remember(store, d, by_day[d], misses, now)
         fetched += misses
-        if d == yesterday:
-            before = counts
-    data = day_data(day, rows, tz, before, method=method)
+    data = day_data(day, rows, tz, by_day.get(yesterday, before), method=method,
+                    counts=by_day[day])
     del rows  # only the reduced day is kept
     week = _week_no_shows(responder, day, fetched, first, progress) if need_marks else []
     return replace(data, marks=[n.mark for n in week]), week
