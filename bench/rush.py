@@ -14,14 +14,10 @@ Run: `.venv/bin/python -m bench.rush [--questions 300] [--seconds 60] [--rooms 4
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -31,7 +27,7 @@ from pathlib import Path
 
 import requests
 
-from bench.webhook import free_port
+from bench.serving import LOG_NAME, serve
 from bot.cardtext import card_to_text
 from bot.sandbox import Sandbox
 
@@ -50,49 +46,6 @@ class Rush:
     refused: int = 0
     ledger_reads: dict[str, float] = field(default_factory=dict)
     truth: dict[str, int] = field(default_factory=dict)  # room -> bookings today, at the end
-
-
-def start_serve(sandbox: Sandbox, tmp: Path, cache_seconds: float) -> tuple[subprocess.Popen, str]:
-    """`roombot serve` on a free port with the shipped defaults and this ledger cache."""
-    port = free_port()
-    config = tmp / "roombot.toml"
-    config.write_text(sandbox.config_toml() + f"""
-[bot]
-ledger_cache_seconds = {cache_seconds}
-
-[server]
-host = "127.0.0.1"
-port = {port}
-
-[storage]
-url = "sqlite:///{tmp / 'rush.db'}"
-""")
-    env = {**os.environ, "ROOMBOT_LOG_LEVEL": "WARNING"}
-    log = (tmp / "serve.log").open("ab")
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--config", str(config)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=log,
-                               start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(1200):
-        try:
-            if requests.get(f"{url}/readyz", timeout=5).status_code == 200:
-                time.sleep(2)  # the worker processes load the directory at start
-                return process, url
-        except requests.RequestException:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("roombot serve did not become ready")
-
-
-def stop_serve(process: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL for the whole process group if it lingers."""
-    process.terminate()
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
 
 
 def watch(sandbox: Sandbox, rush: Rush, stop: threading.Event) -> None:
@@ -114,14 +67,15 @@ def run(cache_seconds: float, args: argparse.Namespace) -> Rush:
     rush = Rush(cache_seconds)
     try:
         with tempfile.TemporaryDirectory(prefix="roombot-rush-") as tmp:
-            process, url = start_serve(sandbox, Path(tmp), cache_seconds)
             try:
-                ask_all(sandbox, url, rush, args)
-                rush.ledger_reads = ledger_reads(url)
+                with serve(sandbox, Path(tmp), db="rush.db", ready="/readyz",
+                           bot={"ledger_cache_seconds": cache_seconds}) as served:
+                    time.sleep(2)  # the worker processes load the directory at start
+                    ask_all(sandbox, served.url, rush, args)
+                    rush.ledger_reads = ledger_reads(served.url)
             finally:
-                stop_serve(process)
                 if args.logs:
-                    shutil.copy(Path(tmp) / "serve.log",
+                    shutil.copy(Path(tmp) / LOG_NAME,
                                 Path(args.logs) / f"rush-cache-{cache_seconds:g}.log")
         calls = [c for c in sandbox.calls if c.path == LIST_PATH]
         rush.list_calls, rush.refused = len(calls), sum(c.status == 429 for c in calls)

@@ -9,12 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import re
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -24,6 +20,7 @@ from typing import Any
 
 import requests
 
+from bench.serving import serve
 from bot.sandbox import Sandbox, crypto
 
 # The load is "is it free" questions: free/busy has no documented quota, while the reservation
@@ -41,42 +38,6 @@ QUESTIONS = [
     ("no-show report (yesterday)", "no-shows yesterday"),
     ("help", "help"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_bot(sandbox: Sandbox, tmp: Path, answer_threads: int) -> tuple[subprocess.Popen, str]:
-    """Start `roombot serve` on a free port against the sandbox; return it and its webhook URL."""
-    port = free_port()
-    config = tmp / "roombot.toml"
-    config.write_text(sandbox.config_toml() + f"""
-[bot]
-workers = {answer_threads}
-
-[server]
-host = "127.0.0.1"
-port = {port}
-threads = 8
-
-[storage]
-url = "sqlite:///{tmp / 'bench.db'}"
-""")
-    env = {**os.environ, "ROOMBOT_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--config", str(config)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(1200):  # importing lark_oapi alone takes ~5 s
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return process, f"{url}/webhook/event"
-        except requests.RequestException:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("roombot serve did not start: " + process.stderr.read().decode()[-2000:])
 
 
 def answer(sandbox: Sandbox, pusher, text: str) -> tuple[float, Counter]:
@@ -195,19 +156,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ack-only", action="store_true", help="only the ack latency under load")
     args = parser.parse_args(argv)
     sandbox = Sandbox.start(seed=7, rooms=120)
-    with tempfile.TemporaryDirectory() as tmp:
-        process, url = start_bot(sandbox, Path(tmp), args.answer_threads)
-        try:
+    try:
+        with (tempfile.TemporaryDirectory() as tmp,
+              serve(sandbox, Path(tmp), bot={"workers": args.answer_threads},
+                    server={"threads": 8}) as served):
+            url = served.webhook_url
             pusher = sandbox.pusher(url)
             answer(sandbox, pusher, "help")  # warm the directory and the token
             if not args.ack_only:
                 calls_per_answer(sandbox, pusher)
                 answer_latency(sandbox, pusher, 0.1)
             ack_latency(sandbox, pusher, url, args.rate, args.seconds, args.latency)
-        finally:
-            process.terminate()
-            process.wait(10)
-            sandbox.stop()
+    finally:
+        sandbox.stop()
 
 
 if __name__ == "__main__":

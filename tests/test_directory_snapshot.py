@@ -14,28 +14,19 @@ from bot.directory_snapshot import RECHECK_AGE, SNAPSHOT_MAX_AGE, SnapshotLoader
 from bot.feishu.gateway import FeishuGateway
 from bot.sandbox import Sandbox
 from bot.store import Store
+from tests.clocks import SettableClock
 
 LISTING = ("/open-apis/vc/v1/rooms", "/open-apis/vc/v1/room_levels")
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-class Clock:
-    """The store's clock, settable (epoch seconds)."""
-
-    def __init__(self) -> None:
-        self.now = 1_763_420_400.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(1_763_420_400.0)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
+def store(tmp_path: Path, clock: SettableClock) -> Iterator[Store]:
     with Store.open(f"sqlite:///{tmp_path / 'dir.db'}", clock=clock) as opened:
         yield opened
 
@@ -60,29 +51,29 @@ def test_a_new_process_starts_from_the_snapshot(shared_sandbox: Sandbox, store: 
 
 
 def test_a_day_old_snapshot_is_listed_again(shared_sandbox: Sandbox, store: Store,
-                                            clock: Clock) -> None:
+                                            clock: SettableClock) -> None:
     gw = gateway(shared_sandbox)
     loader = SnapshotLoader(gw, store, "0")
     built = loader()
     calls = listed(gw)
     assert loader() is built and listed(gw) == calls  # unchanged snapshot: nothing rebuilt
-    clock.now += SNAPSHOT_MAX_AGE + 1
+    clock.advance(SNAPSHOT_MAX_AGE + 1)
     assert loader() is not built and listed(gw) == 2 * calls
 
 
 def test_an_unknown_name_lists_again_but_not_over_and_over(shared_sandbox: Sandbox, store: Store,
-                                                           clock: Clock) -> None:
+                                                           clock: SettableClock) -> None:
     gw = gateway(shared_sandbox)
     cache = DirectoryCache.with_snapshot(gw, store, "0")
     cache.get()
     calls = listed(gw)
     assert cache.refresh_unknown("Narnia") is not None
     assert listed(gw) == calls  # the snapshot is minutes old: it is current
-    clock.now += RECHECK_AGE + 1
+    clock.advance(RECHECK_AGE + 1)
     assert cache.refresh_unknown("Narnia") is None  # asked again within MIN_REFRESH_SECONDS
     fresh = DirectoryCache.with_snapshot(gw, store, "0")
     assert fresh.refresh_unknown("Narnia") is not None and listed(gw) == 2 * calls
-    clock.now += RECHECK_AGE + 1  # a room that is not in the tenant (deleted, still in old
+    clock.advance(RECHECK_AGE + 1)  # a room that is not in the tenant (deleted, still in old
     later = DirectoryCache.with_snapshot(gw, store, "0")  # bookings) does not re-list again...
     assert later.refresh_unknown("Narnia") is not None and listed(gw) == 2 * calls
     other = DirectoryCache.with_snapshot(gw, store, "0")  # ... but another unknown room does
@@ -90,10 +81,10 @@ def test_an_unknown_name_lists_again_but_not_over_and_over(shared_sandbox: Sandb
 
 
 def test_a_failed_listing_falls_back_to_the_old_snapshot(shared_sandbox: Sandbox, store: Store,
-                                                         clock: Clock) -> None:
+                                                         clock: SettableClock) -> None:
     loader = SnapshotLoader(gateway(shared_sandbox), store, "0")
     rooms = loader().rooms
-    clock.now += SNAPSHOT_MAX_AGE + 1
+    clock.advance(SNAPSHOT_MAX_AGE + 1)
     down = Sandbox.start(seed=7, rooms=60)
     down.stop()  # a Feishu that does not answer
     broken = SnapshotLoader(FeishuGateway(down.feishu_settings(), tz=TZ, time_budget=2.0), store, "0")

@@ -14,23 +14,16 @@ from bot.respond import Responder
 from bot.sandbox import Sandbox
 from bot.store import Store
 from bot.workers import AnswerWorkers, answer_one
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clocks import SettableClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> SettableClock:
+    return SettableClock(1_800_000_000.0)
 
 
 @pytest.fixture
-def responder(sandbox: Sandbox, tmp_path: Path, clock: Clock) -> Iterator[Responder]:
+def responder(sandbox: Sandbox, tmp_path: Path, clock: SettableClock) -> Iterator[Responder]:
     settings = Settings(sandbox.feishu_settings(),
                         storage=StorageSettings(f"sqlite:///{tmp_path / 'w.db'}"))
     store = Store.open(settings.storage.url, clock=clock, max_attempts=3)
@@ -65,13 +58,13 @@ def test_each_recorded_question_is_answered_once_by_several_threads(
 
 
 def test_an_item_whose_worker_keeps_dying_becomes_a_dead_letter_with_an_honest_card(
-        sandbox: Sandbox, responder: Responder, clock: Clock) -> None:
+        sandbox: Sandbox, responder: Responder, clock: SettableClock) -> None:
     inbox = Inbox(responder.store, lease_seconds=10)
     poison = question(sandbox, 1)
     inbox.record(poison)
     for _crash in range(3):  # claimed, then the worker is killed: nothing finishes it
         assert len(inbox.claim()) == 1
-        clock.now += 11  # the lease lapses
+        clock.advance(11)  # the lease lapses
     [last] = inbox.claim()
     assert last.attempts == 4
     answer_one(inbox, responder, last)
@@ -82,7 +75,7 @@ def test_an_item_whose_worker_keeps_dying_becomes_a_dead_letter_with_an_honest_c
 
 
 def test_a_reply_feishu_refuses_is_retried_then_given_up(
-        sandbox: Sandbox, responder: Responder, clock: Clock) -> None:
+        sandbox: Sandbox, responder: Responder, clock: SettableClock) -> None:
     inbox = Inbox(responder.store, retry_seconds=15)
     item = question(sandbox, 2)
     inbox.record(item)
@@ -94,7 +87,7 @@ def test_a_reply_feishu_refuses_is_retried_then_given_up(
             assert claimed.attempts == attempt
             answer_one(inbox, responder, claimed)
             assert inbox.claim() == []  # waiting for its retry time
-            clock.now += 16
+            clock.advance(16)
         assert responder.store.event_status(item.dedupe_key) == "dead"
     finally:
         sandbox.faults.clear()

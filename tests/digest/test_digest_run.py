@@ -18,21 +18,12 @@ from bot.insights import analyse, no_show_marks, offenders
 from bot.respond import Responder
 from bot.sandbox import Sandbox
 from bot.store import Store
+from tests.clocks import SettableClock
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2025, 11, 18, 9, 0, tzinfo=TZ)  # a Tuesday morning
 DAY = date(2025, 11, 17)
 LIST_API = "/open-apis/vc/v1/resource_reservation_list"
-
-
-class EpochClock:
-    """The store's clock, settable."""
-
-    def __init__(self) -> None:
-        self.now = NOW.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +33,14 @@ def sb() -> Iterator[Sandbox]:
     sandbox.stop()
 
 
-def make_services(sb: Sandbox, url: str, clock: EpochClock | None = None, *,
+def make_services(sb: Sandbox, url: str, clock: SettableClock | None = None, *,
                   privacy: PrivacySettings | None = None, digest: DigestSettings | None = None,
                   week_known: bool = True) -> Responder:
     """Responder on the sandbox with a fixed clock; by default the earlier week's no-shows are known."""
     settings = Settings(feishu=sb.feishu_settings(), storage=StorageSettings(url),
                         privacy=privacy or PrivacySettings(), digest=digest or DigestSettings())
     services = Responder.build(settings, clock=lambda: NOW,
-                               store=Store.open(url, clock=clock or EpochClock()))
+                               store=Store.open(url, clock=clock or SettableClock(NOW.timestamp())))
     if week_known:
         for n in range(2, 7):
             services.store.put_fact(NO_SHOW_ROWS, DAY - timedelta(days=n), [])
@@ -122,13 +113,13 @@ def test_dissolved_chat_is_deactivated(sb: Sandbox, services: Responder) -> None
 
 
 def test_crashed_send_is_retried_after_the_lease_with_the_same_uuid(sb: Sandbox, tmp_path: Path) -> None:
-    clock = EpochClock()
+    clock = SettableClock(NOW.timestamp())
     services = make_services(sb, f"sqlite:///{tmp_path / 'crash.db'}", clock)
     sub = services.store.add_subscription("oc_crash", lang="en")
     crashed = services.store.claim_digest("oc_crash", DAY, digest_kind(sub))  # a run died here
     assert crashed is not None
     assert run_digests(services).sent == []  # still leased to the crashed run
-    clock.now += 3600
+    clock.advance(3600)
     run = run_digests(services)
     assert [chat for chat, _, _ in run.sent] == ["oc_crash"]
     assert sent_to(sb, "oc_crash")[0].uuid == crashed.uuid
@@ -254,12 +245,12 @@ def test_run_for_one_time_of_day_only(sb: Sandbox, services: Responder) -> None:
 def test_a_room_missing_from_the_snapshot_makes_the_directory_list_again(
         sb: Sandbox, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'snap.db'}"
-    clock = EpochClock()
+    clock = SettableClock(NOW.timestamp())
     services = make_services(sb, url, clock, digest=DigestSettings(export_threshold=10))
     rooms, levels = list(sb.tenant.rooms), list(sb.tenant.levels)
-    clock.now -= 2 * 3600  # listed two hours ago, before rooms[0] was added
+    clock.advance(-2 * 3600)  # listed two hours ago, before rooms[0] was added
     services.store.save_directory("0", rooms[1:], levels)
-    clock.now += 2 * 3600
+    clock.advance(2 * 3600)
     services.store.add_subscription("oc_snap", lang="en")
     run = run_digests(services, dry_run=True)
     listed = services.gateway.calls.by_path.get("/open-apis/vc/v1/rooms", 0)

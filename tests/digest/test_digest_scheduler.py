@@ -13,22 +13,16 @@ from bot.config import DigestSettings, FeishuSettings, PrivacySettings, Settings
 from bot.digest.scheduler import LEASE_NAME, DigestScheduler
 from bot.respond import Responder
 from bot.store import Store
+from tests.clocks import SettableClock
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2025, 11, 18, 9, 40, tzinfo=TZ)
 
 
-class EpochClock:
-    def __init__(self) -> None:
-        self.now = NOW.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(f"sqlite:///{tmp_path / 'sched.db'}", clock=EpochClock()) as opened:
+    clock = SettableClock(NOW.timestamp())
+    with Store.open(f"sqlite:///{tmp_path / 'sched.db'}", clock=clock) as opened:
         yield opened
 
 

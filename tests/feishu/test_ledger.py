@@ -22,20 +22,11 @@ from bot.feishu.gateway import API_RESERVATIONS, FeishuGateway
 from bot.feishu.ledger import LedgerCache
 from bot.queries import WhoBooked
 from bot.sandbox import Sandbox
+from tests.clocks import SettableClock
 from tests.e2e.harness import start_bot
 
 TODAY = whole_day(NOW, "today")
 MIDNIGHT = TODAY.start
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Fetches:
@@ -75,25 +66,25 @@ def test_concurrent_identical_reads_share_one_call() -> None:
 
 
 def test_a_cached_day_answers_until_it_expires_and_says_how_old() -> None:
-    clock = Clock()
+    clock = SettableClock(1000.0)
     cache, fetch = LedgerCache(60, monotonic=clock), Fetches(rows=("row",))
     assert cache.read("day", fetch).age_seconds == 0.0
-    clock.now += 35
+    clock.advance(35)
     again = cache.read("day", fetch)
     assert fetch.count == 1 and again.age_seconds == 35.0
-    clock.now += 25  # 60 s after the read: expired
+    clock.advance(25)  # 60 s after the read: expired
     assert cache.read("day", fetch).age_seconds == 0.0 and fetch.count == 2
     assert cache.read("other day", fetch) and fetch.count == 3  # keys do not mix
 
 
 def test_refresh_bypasses_the_cache_and_its_result_is_kept() -> None:
-    clock = Clock()
+    clock = SettableClock(1000.0)
     cache = LedgerCache(60, monotonic=clock)
     cache.read("day", Fetches(rows=("old",)))
-    clock.now += 30
+    clock.advance(30)
     fresh = cache.read("day", Fetches(rows=("new",)), fresh=True)
     assert fresh.rows == ("new",) and fresh.age_seconds == 0.0
-    clock.now += 5
+    clock.advance(5)
     later = cache.read("day", Fetches(rows=("never read",)))
     assert later.rows == ("new",) and later.age_seconds == 5.0
 
@@ -125,7 +116,7 @@ def small() -> Iterator[Sandbox]:
     sandbox.stop()
 
 
-def gateway(sb: Sandbox, ttl: float = 60, clock: Clock | None = None) -> FeishuGateway:
+def gateway(sb: Sandbox, ttl: float = 60, clock: SettableClock | None = None) -> FeishuGateway:
     return FeishuGateway(sb.feishu_settings(), tz=SH, clock=fixed_clock, time_budget=10.0,
                          ledger_cache_seconds=ttl, sleep=lambda _s: None,
                          **({"monotonic": clock} if clock else {}))
@@ -188,13 +179,13 @@ def test_a_bigger_tenant_is_read_room_by_room_but_still_cached() -> None:
 
 
 def test_a_cached_answer_says_how_old_it_is_and_refresh_reads_again(small: Sandbox) -> None:
-    clock = Clock()
+    clock = SettableClock(1000.0)
     gw = gateway(small, clock=clock)
     directory = Directory.load(gw, "0")
     place = directory.room_place(directory.room_by_name("Mercury"))
     first = answer_who_booked(WhoBooked("en", place, TODAY), context(small, gw, directory))
     assert first.data["data_age"] == 0 and "ago" not in str(card_to_text(render(first)))
-    clock.now += 42
+    clock.advance(42)
     before = list_calls(small)
     cached = answer_who_booked(WhoBooked("zh", place, TODAY), context(small, gw, directory))
     assert list_calls(small) == before and cached.data["rows"] == first.data["rows"]

@@ -7,27 +7,18 @@ from datetime import date
 import pytest
 
 from bot.store import MIGRATIONS, Store, StoreError, digest_uuid
+from tests.clocks import SettableClock
 
 DAY = date(2025, 11, 17)
 
 
-class Clock:
-    """A settable epoch clock."""
-
-    def __init__(self, now: float = 1_763_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(1_763_000_000.0)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(store_url: str, clock: Clock):
+def store(store_url: str, clock: SettableClock):
     with Store.open(store_url, clock=clock, max_attempts=3) as opened:
         yield opened
 
@@ -55,38 +46,40 @@ def test_accept_event_drops_duplicates_and_keeps_payload(store: Store) -> None:
     assert event.received_at.tzinfo is not None
 
 
-def test_claim_pending_leases_once_until_the_lease_runs_out(store: Store, clock: Clock) -> None:
+def test_claim_pending_leases_once_until_the_lease_runs_out(
+        store: Store, clock: SettableClock) -> None:
     store.accept_event("ev1", "message", {})
     assert store.claim_pending("ev1", lease_seconds=60)
     assert not store.claim_pending("ev1", 60)
     assert store.pending_events() == []  # leased events are someone's work
-    clock.now += 61
+    clock.advance(61)
     assert [e.key for e in store.pending_events()] == ["ev1"]
     assert store.claim_pending("ev1", 60)
 
 
-def test_claim_next_takes_the_oldest_and_counts_each_claim(store: Store, clock: Clock) -> None:
+def test_claim_next_takes_the_oldest_and_counts_each_claim(
+        store: Store, clock: SettableClock) -> None:
     store.accept_event("old", "message", {"n": 1})
-    clock.now += 1
+    clock.advance(1)
     store.accept_event("new", "message", {"n": 2})
     first = store.claim_next(10)
     assert first is not None and (first.key, first.payload, first.attempts) == ("old", {"n": 1}, 1)
     second = store.claim_next(10)
     assert second is not None and second.key == "new"
     assert store.claim_next(10) is None and store.claimable() == 0
-    clock.now += 11  # both workers died: their leases lapse and the items are claimed again
+    clock.advance(11)  # both workers died: their leases lapse and the items are claimed again
     again = store.claim_next(10)
     assert again is not None and (again.key, again.attempts) == ("old", 2)
 
 
 def test_an_event_recorded_as_held_is_not_claimable_until_its_lease_lapses(
-        store: Store, clock: Clock) -> None:
+        store: Store, clock: SettableClock) -> None:
     assert store.accept_event("click", "card_action", {}, lease_seconds=10)
     assert store.claim_next(10) is None
     store.renew_leases(["click"], 10)
-    clock.now += 9
+    clock.advance(9)
     assert store.claim_next(10) is None
-    clock.now += 2
+    clock.advance(2)
     claimed = store.claim_next(10)
     assert claimed is not None and claimed.attempts == 2
 
@@ -115,19 +108,19 @@ def test_mark_failed_retries_then_gives_up(store: Store) -> None:
     assert store.event_status("ev1") == "dead"
 
 
-def test_pending_events_older_than(store: Store, clock: Clock) -> None:
+def test_pending_events_older_than(store: Store, clock: SettableClock) -> None:
     store.accept_event("old", "message", {})
-    clock.now += 100
+    clock.advance(100)
     store.accept_event("new", "card_action", {})
     assert [e.key for e in store.pending_events(older_than_seconds=50)] == ["old"]
     assert [e.key for e in store.pending_events()] == ["old", "new"]
 
 
-def test_prune_forgets_only_finished_old_events(store: Store, clock: Clock) -> None:
+def test_prune_forgets_only_finished_old_events(store: Store, clock: SettableClock) -> None:
     store.accept_event("done", "message", {})
     store.accept_event("open", "message", {})
     store.mark_done("done")
-    clock.now += 8 * 86400
+    clock.advance(8 * 86400)
     assert store.prune_events() == 1
     assert [e.key for e in store.pending_events()] == ["open"]
 
@@ -171,12 +164,13 @@ def test_digest_claimed_once_and_never_after_sent(store: Store) -> None:
     assert store.claim_digest("oc_1", DAY, "daily") is None
 
 
-def test_crashed_digest_is_reclaimed_after_the_lease_with_the_same_uuid(store: Store, clock: Clock) -> None:
+def test_crashed_digest_is_reclaimed_after_the_lease_with_the_same_uuid(
+        store: Store, clock: SettableClock) -> None:
     first = store.claim_digest("oc_1", DAY, "daily", lease_seconds=300)
     assert first is not None
-    clock.now += 299
+    clock.advance(299)
     assert store.claim_digest("oc_1", DAY, "daily") is None
-    clock.now += 2
+    clock.advance(2)
     second = store.claim_digest("oc_1", DAY, "daily")
     assert second is not None and second.uuid == first.uuid and second.attempt == 2
 
@@ -191,14 +185,14 @@ def test_released_digest_can_be_claimed_again(store: Store) -> None:
     assert store.claim_digest("oc_1", DAY, "daily") is None
 
 
-def test_lease_is_exclusive_renewable_and_expires(store: Store, clock: Clock) -> None:
+def test_lease_is_exclusive_renewable_and_expires(store: Store, clock: SettableClock) -> None:
     assert store.acquire_lease("scheduler", "a", 30)
     assert not store.acquire_lease("scheduler", "b", 30)
-    clock.now += 20
+    clock.advance(20)
     assert store.acquire_lease("scheduler", "a", 30)  # renew
-    clock.now += 20
+    clock.advance(20)
     assert not store.acquire_lease("scheduler", "b", 30)
-    clock.now += 11
+    clock.advance(11)
     assert store.acquire_lease("scheduler", "b", 30)
     store.release_lease("scheduler", "a")  # not a's any more: no effect
     assert not store.acquire_lease("scheduler", "a", 30)
@@ -280,10 +274,10 @@ def test_an_old_schema_is_upgraded_in_order(store_url: str) -> None:
         assert new.event_status("ev_failed") == "dead"
 
 
-def test_a_failed_event_waits_before_its_retry(store: Store, clock: Clock) -> None:
+def test_a_failed_event_waits_before_its_retry(store: Store, clock: SettableClock) -> None:
     store.accept_event("ev1", "message", {})
     assert store.claim_pending("ev1", 60)
     store.mark_failed("ev1", "Feishu down", retry_after_seconds=15)
     assert store.pending_events() == []
-    clock.now += 16
+    clock.advance(16)
     assert [event.key for event in store.pending_events()] == ["ev1"]
