@@ -27,7 +27,7 @@ from bot.directory import DirectoryCache
 from bot.feishu.errors import ChatUnreachable, FeishuError, RateLimited
 from bot.feishu.gateway import FeishuGateway
 from bot.feishu.models import SentMessage
-from bot.queries import Help, Lang, Query, Reply, Report, Usage
+from bot.queries import Help, Lang, Query, Reply, Report, UnknownRoom, Usage
 from bot.receive.events import BotAdded, BotRemoved, CardAction, Inbound, IncomingMessage
 from bot.store import Store
 from bot.understand import parse
@@ -157,7 +157,7 @@ class Responder:
 
     def _answer_message(self, message: IncomingMessage, progress: _Progress | None) -> Card:
         ctx = self.context(message.chat_id, message.chat_type, message.sender_open_id)
-        query = self._understand(message, ctx)
+        query, ctx = self._understand(message, ctx)
         logs.bind(kind=query_kind(query))
         log.info("event %s: %s", message.event_id, type(query).__name__)
         if progress is not None and isinstance(query, (Report, Usage)):
@@ -167,12 +167,31 @@ class Responder:
                 progress.start(render(working))
         return render(answer(query, ctx))
 
-    def _understand(self, message: IncomingMessage, ctx: AnswerContext) -> Query:
-        """Parse the text, or explain what the bot understands when there is no text."""
+    def _understand(self, message: IncomingMessage,
+                    ctx: AnswerContext) -> tuple[Query, AnswerContext]:
+        """Parse the text, or explain what the bot understands when there is no text; the context
+        comes back with the directory the text was parsed against."""
         if message.message_type != "text" or not message.text.strip():
-            return Help("zh", reason="not_text")
-        return parse(message.text, ctx.now, ctx.directory,
-                     slot_minutes=self.settings.bot.slot_minutes)
+            return Help("zh", reason="not_text"), ctx
+        query = parse(message.text, ctx.now, ctx.directory,
+                      slot_minutes=self.settings.bot.slot_minutes)
+        if isinstance(query, UnknownRoom):
+            return self._parse_relisted(message.text, query, ctx)
+        return query, ctx
+
+    def _parse_relisted(self, text: str, unknown: UnknownRoom,
+                        ctx: AnswerContext) -> tuple[Query, AnswerContext]:
+        """Parse the text once more against a re-listed directory: the unknown name may be a room
+        added in Feishu since the directory was cached. The cache limits how often it re-lists."""
+        try:
+            fresh = self.directory.refresh_unknown(unknown.said)
+        except FeishuError as exc:  # the cached directory still answers: "no such room"
+            log.warning("directory not re-listed for %r: %s", unknown.said, exc)
+            return unknown, ctx
+        if fresh is None or fresh is ctx.directory:
+            return unknown, ctx
+        ctx = replace(ctx, directory=fresh)
+        return parse(text, ctx.now, fresh, slot_minutes=self.settings.bot.slot_minutes), ctx
 
     # -- clicks and chat events -----------------------------------------------------------------
 

@@ -113,6 +113,16 @@ class Directory:
         """The user with this open_id, or None."""
         return self._users.get(open_id)
 
+    def add_room(self, name: str, capacity: int, floor: RoomLevel) -> Room:
+        """Create a room on `floor`, as an admin would in Feishu while the bot runs: listed from
+        then on, with no bookings (the booking book knows the rooms it was built with)."""
+        room = Room("omm_" + stable_hex("added", self.seed, name), name, capacity, floor.level_id,
+                    floor.path + (floor.level_id,))
+        self.extras[room.room_id] = RoomExtra(f"{name} · {capacity} 人")
+        self._rooms[room.room_id] = room
+        self.rooms.append(room)
+        return room
+
 
 class _Builder:
     """Builds a Directory step by step from one seeded random stream."""
