@@ -25,8 +25,9 @@ _COUNTED = re.compile(
 _CLOCK_MINUTES = re.compile(rf"(?<=[点點])([过過]?)([{_CN_NUM}]+)(?![{_CN_NUM}刻])")
 # "大一点", "早一点": "a little bigger/earlier", not one o'clock.
 _A_LITTLE = re.compile(r"[大小早晚快慢多少好近远高低宽]一点")
-# ... or after a weekday word ("周三", "星期日", "礼拜天").
-_WEEKDAY = re.compile(r"(?<=周|期|拜)([一二三四五六日天])")
+# ... or after a weekday word ("周三", "星期日", "礼拜天"); a number right after it is an hour
+# ("周一9点", "周一九点"), so it is kept apart from the weekday's digit.
+_WEEKDAY = re.compile(rf"(?<=周|期|拜)([一二三四五六日天])(?=([\d{_CN_NUM}])?)")
 _WEEKDAY_NUM = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "日": "7", "天": "7"}
 _SPACE_PUNCT = re.compile(r"[。、，,;；!！…「」『』【】《》“”‘\"()（）\[\]{}<>·•|\s]+")
 _DASHES = str.maketrans({"—": "-", "–": "-", "－": "-", "〜": "~", "～": "~", "’": "'", "‘": "'",
@@ -95,9 +96,12 @@ def _counted_to_digits(text: str) -> str:
         value = cn_to_int(match.group(2))
         return match.group(0) if value is None or value > 59 else f"{match.group(1)}{value:02d}"
 
+    def weekday(match: re.Match[str]) -> str:
+        return _WEEKDAY_NUM[match.group(1)] + (" " if match.group(2) else "")
+
+    text = _WEEKDAY.sub(weekday, text)  # first: "周一九点" is Monday 9:00, not "周19点"
     text = _COUNTED.sub(number, text)
-    text = _CLOCK_MINUTES.sub(minutes, text)
-    return _WEEKDAY.sub(lambda m: _WEEKDAY_NUM[m.group(1)], text)
+    return _CLOCK_MINUTES.sub(minutes, text)
 
 
 def english_numbers(text: str) -> str:

@@ -313,6 +313,10 @@ ZH_ROWS: list[tuple[str, Any]] = [
     ("青城山明天早上9点空吗", IF("zh", QCS, span(18, 9, 0, 9, 30))),
     ("木星后天上午有空吗", IF("zh", JUPITER, span(19, 9, 0, 12, 0))),
     ("周五下午木星有空吗", IF("zh", JUPITER, span(20, 12, 0, 18, 0))),
+    ("周五3点木星有空吗", IF("zh", JUPITER, span(20, 15, 0, 15, 30))),
+    ("木星周一9点有空吗", IF("zh", JUPITER, span(23, 9, 0, 9, 30))),
+    ("周三十点木星有空吗", IF("zh", JUPITER, span(18, 10, 0, 10, 30))),
+    ("木星星期四两点半有人吗", IF("zh", JUPITER, span(19, 14, 30, 15, 0))),
     ("25号木星有空吗", IF("zh", JUPITER, day(25))),
     ("木星今晚有人吗", IF("zh", JUPITER, span(17, 18, 0, 22, 0))),
     ("中午木星有空吗", IF("zh", JUPITER, span(17, 12, 0, 13, 0))),
@@ -374,6 +378,7 @@ ZH_ROWS: list[tuple[str, Any]] = [
     ("找个6人会议室 明天下午3点 1小时", FF("zh", span(18, 15, 0, 16, 0), 6, TENANT)),
     ("帮我找个4楼的会议室", CR("zh", "4楼", (T2_4, T3_4), FF("zh", NOW_SLOT, 0, T2_4))),  # type: ignore[arg-type]
     ("需要一个10人会议室，周四上午", FF("zh", span(19, 9, 0, 12, 0), 10, TENANT)),
+    ("周一9点有空会议室吗", FF("zh", span(23, 9, 0, 9, 30), 0, TENANT)),
     ("找个会议室 三点到五点", FF("zh", span(17, 15, 0, 17, 0), 0, TENANT)),
     ("T3有没有空会议室", FF("zh", NOW_SLOT, 0, T3)),
     ("给我找个会议室 明天 10:00-11:30 8人", FF("zh", span(18, 10, 0, 11, 30), 8, TENANT)),
