@@ -65,6 +65,8 @@ class AnswerWorkers:
             free = 1
             while self._slots.acquire(blocking=False):
                 free += 1
+            with self._idle:  # counted as busy before the claim commits: drain() never sees
+                self._busy += free  # an item that is neither claimable nor in hand
             try:
                 claimed = [] if self._stop.is_set() else self.inbox.claim(free)
             except Exception:
@@ -73,7 +75,8 @@ class AnswerWorkers:
             for _unused in range(free - len(claimed)):
                 self._slots.release()
             with self._idle:
-                self._busy += len(claimed)
+                self._busy -= free - len(claimed)
+                self._idle.notify_all()
             for item in claimed:
                 self._pool.submit(self._answer, item)
             if not claimed:
