@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
@@ -344,11 +344,14 @@ class FeishuGateway:
     def export_reservations(self, level_id: str, start: datetime, end: datetime, *,
                             room_ids: Sequence[str] = (), need_topic: bool = False,
                             on_progress: Callable[[str], None] | None = None,
-                            time_budget: float | None = None) -> list[Reservation]:
+                            time_budget: float | None = None,
+                            room_ids_by_name: Mapping[str, str] | None = None,
+                            ) -> list[Reservation]:
         """Reservations of [start, end) via the async export: create, poll, download, parse.
 
-        Rows have room_id == "" (the sheet has none). `time_budget` overrides the gateway's
-        budget for this call (exports of busy tenants can take a while).
+        The sheet has no room ids: a row's room_id comes from `room_ids_by_name` (the directory's
+        names), else "". `time_budget` overrides the gateway's budget for this call (exports of
+        busy tenants can take a while).
         """
         start, end = self._local(start, "start"), self._local(end, "end")
         if start > self._now() or end <= start:
@@ -365,7 +368,7 @@ class FeishuGateway:
         content, log_id = download_export(self._client, self._transport, deadline,
                                           file_token=file_token)
         try:
-            rows = parse_export(content, self.tz)
+            rows = parse_export(content, self.tz, room_ids_by_name)
         except ExportFormatError as exc:
             raise FeishuUnavailable(LOCAL_CODE, f"export {task_id}: {exc}", log_id) from exc
         progress("done")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from bot.feishu.models import BusyInterval, Reservation, Room, RoomLevel
@@ -30,6 +31,9 @@ def parse_feishu_time(text: str | None, tz: tzinfo) -> datetime | None:
     """
     if text is None or not str(text).strip():
         return None
+    exact = _documented_time(str(text), tz)
+    if exact is not None:
+        return exact
     match = _FEISHU_TIME.fullmatch(str(text))
     if not match:
         raise ValueError(f"not a Feishu time: {text!r}")
@@ -41,6 +45,32 @@ def parse_feishu_time(text: str | None, tz: tzinfo) -> datetime | None:
     offset = timedelta(hours=int(match[8]), minutes=int(match[9] or 0))
     zone = timezone(offset if match[7] == "+" else -offset)
     return naive.replace(tzinfo=zone).astimezone(tz)
+
+
+def _documented_time(text: str, tz: tzinfo) -> datetime | None:
+    """The documented spelling, exactly "2022.12.17 21:00:00 (GMT+08:00)", read by position (a
+    fraction of the regular expression's cost: a 2,000-room day has some 15,000 distinct times);
+    None for any other spelling."""
+    if len(text) != 31 or text[4] != "." or text[7] != "." or text[10] != " ":
+        return None
+    zone = _gmt_offset(text[19:])
+    if zone is None:
+        return None
+    try:
+        naive = datetime.fromisoformat(f"{text[0:4]}-{text[5:7]}-{text[8:19]}")
+    except ValueError:
+        return None  # the regular expression's path reports it
+    return naive.replace(tzinfo=zone).astimezone(tz)
+
+
+@lru_cache(maxsize=64)
+def _gmt_offset(suffix: str) -> timezone | None:
+    """" (GMT+08:00)" as a fixed offset; None for anything else."""
+    if len(suffix) != 12 or suffix[:5] != " (GMT" or suffix[5] not in "+-" or (
+            suffix[8], suffix[11]) != (":", ")") or not (suffix[6:8] + suffix[9:11]).isdigit():
+        return None
+    offset = timedelta(hours=int(suffix[6:8]), minutes=int(suffix[9:11]))
+    return timezone(offset if suffix[5] == "+" else -offset)
 
 
 def parse_duration(text: str | None) -> timedelta | None:

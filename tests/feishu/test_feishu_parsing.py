@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.feishu.gateway import day_chunks
 from bot.feishu.parsing import (
@@ -37,6 +39,27 @@ def test_feishu_time_is_aware_in_tenant_tz(text: str, expected: datetime) -> Non
     parsed = parse_feishu_time(text, SH)
     assert parsed == expected
     assert parsed is not None and parsed.tzinfo is SH
+
+
+@given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1)),
+       st.integers(min_value=-12 * 60, max_value=14 * 60))
+def test_documented_time_read_by_position_equals_the_general_reader(
+        naive: datetime, offset_minutes: int) -> None:
+    # the fast path (exact documented spelling) and the regular expression must agree
+    sign = "+" if offset_minutes >= 0 else "-"
+    hours, minutes = divmod(abs(offset_minutes), 60)
+    stamp = naive.replace(microsecond=0).strftime("%Y.%m.%d %H:%M:%S")
+    exact = f"{stamp} (GMT{sign}{hours:02d}:{minutes:02d})"
+    loose = f"{stamp} (GMT{sign}{hours}:{minutes:02d}) "  # a trailing space: the general reader
+    assert len(exact) == 31
+    assert parse_feishu_time(exact, SH) == parse_feishu_time(loose, SH)
+
+
+@pytest.mark.parametrize("text", ["2022.13.17 21:00:00 (GMT+08:00)", "2022.12.17 2a:00:00 (GMT+08:00)",
+                                  "2022.12.17 21:00:00 (GMT*08:00)"])
+def test_documented_spelling_with_bad_fields_still_raises(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_feishu_time(text, SH)
 
 
 @pytest.mark.parametrize("text", ["", "   ", None])
