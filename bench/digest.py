@@ -8,9 +8,10 @@ the room directory's snapshot already in the store ("warm"). A child that only d
 `import lark_oapi` is measured in the same run, and the digest's cost is counted beyond it: CPU
 seconds from getrusage(RUSAGE_CHILDREN) around each child, peak RSS from each child's own
 /proc/self/status VmHWM (RUSAGE_CHILDREN's ru_maxrss is the maximum over all children, so it
-cannot tell one child from another). Steady state: the days before were remembered by earlier
-runs, which a warm-up child does first (the previous day's digest and the week before the weekly
-one). `--cold` also measures both with a store that has nothing but the directory.
+cannot tell one child from another). Steady state: the days the digests look back on are
+remembered, as `serve`'s history job leaves them (bot/digest/history.py), which a warm-up child
+does first. One chunk of that history job (what a new subscription costs in the background) is
+measured too. `--cold` also measures both digests with a store that has nothing but the directory.
 Prints numbers; not part of the tests.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,6 +54,11 @@ def _child(mode: str, config: str) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if mode in ("warm", "warm-directory"):
         _warm(responder, full=mode == "warm")
+    elif mode == "history-chunk":
+        from bot.digest.history import fill_history
+
+        days = fill_history(responder, max_chunks=1)
+        result = {"method": f"{len(days)} day(s) remembered", "failed": [] if days else ["none"]}
     elif mode == "daily":
         from bot.digest.run import run_digests
 
@@ -70,9 +76,8 @@ def _child(mode: str, config: str) -> dict[str, Any]:
 
 def _warm(responder: Any, full: bool) -> None:
     """List the directory (saving its snapshot) and subscribe two chats to both digests; with
-    `full`, also leave what earlier runs would have: the days before remembered."""
-    from bot.digest.run import fetch_day_data
-    from bot.digest.weekly import previous_counts
+    `full`, also fill the history the digests look back on, as serve's history job does."""
+    from bot.digest.history import fill_history
 
     directory = responder.directory.get()
     floor = next(lv for lv in directory.levels
@@ -83,9 +88,7 @@ def _warm(responder: Any, full: bool) -> None:
                                          level_id=floor.level_id,
                                          level_label=directory.level_label(floor))
     if full:
-        fetch_day_data(responder, DAY - timedelta(days=1))  # yesterday's run: 7 days remembered
-        previous_counts(responder, WEEK - timedelta(days=7), WEEK - timedelta(days=1),
-                        lambda _m: None)  # the daily runs of the week before the weekly one
+        fill_history(responder)
 
 
 def _report(result: dict[str, Any]) -> None:
@@ -166,6 +169,9 @@ def main(argv: list[str] | None = None) -> None:
         print(_line("daily digest (2 chats)", run_child("daily", steady), base, "daily"))
         if not args.no_weekly:
             print(_line("weekly digest (2 chats)", run_child("weekly", steady), base, "weekly"))
+        fresh = _config(sb, folder, "history")  # a new subscription: history filled meanwhile
+        run_child("warm-directory", fresh)
+        print(_line("history job, one read", run_child("history-chunk", fresh), base, None))
         if args.cold:  # nothing remembered but the directory: the days before are read too
             for mode in ("daily", "weekly"):
                 cold = _config(sb, folder, f"cold-{mode}")

@@ -32,6 +32,7 @@ class FactStore(Protocol):
 
     def put_fact(self, name: str, day: date, data: Any) -> None: ...
     def facts(self, name: str, first: date, last: date) -> dict[date, Any]: ...
+    def fact_days(self, name: str, first: date, last: date) -> set[date]: ...
 
 
 @dataclass(frozen=True)
@@ -65,22 +66,33 @@ def is_final(day: date, now: datetime) -> bool:
     return datetime.combine(day + timedelta(days=1), time(0), now.tzinfo) + FINAL_AFTER <= now
 
 
-def reduce_day(rows: Iterable[Reservation], day: date,
-               tz: tzinfo) -> tuple[dict[str, Counts], list[NoShow]]:
-    """The room counts and the no-shows of the meetings that start on `day`."""
-    mine = insights.starting_on(rows, day, tz)
-    return room_counts(mine), no_shows(mine, tz)
+def reduce_days(rows: Iterable[Reservation], days: Iterable[date],
+                tz: tzinfo) -> dict[date, tuple[dict[str, Counts], list[NoShow]]]:
+    """Each day's room counts and no-shows, of the meetings that start on it (one pass over the
+    rows to sort them by day, whatever the number of days)."""
+    by_day: dict[date, list[Reservation]] = {day: [] for day in days}
+    for row in rows:
+        mine = by_day.get(insights.local_day(row, tz))
+        if mine is not None:
+            mine.append(row)
+    return {day: (room_counts(mine), no_shows(mine, tz)) for day, mine in by_day.items()}
 
 
 def remember(store: FactStore, day: date, counts: dict[str, Counts], misses: Sequence[NoShow],
              now: datetime) -> None:
-    """Store both facts of `day` (from `reduce_day`), if the day is final."""
+    """Store both facts of `day` (from `reduce_days`), if the day is final."""
     if not is_final(day, now):
         return
     store.put_fact(ROOM_COUNTS, day, {key: _encode(c) for key, c in counts.items()})
     store.put_fact(NO_SHOW_ROWS, day, [
         [n.reserver, n.department, n.reserver_id, n.room_id, n.room_name,
          int(n.start.timestamp()), int(n.end.timestamp())] for n in misses])
+
+
+def remembered_days(store: FactStore, first: date, last: date) -> set[date]:
+    """The days first..last whose two facts are both remembered."""
+    return (store.fact_days(ROOM_COUNTS, first, last)
+            & store.fact_days(NO_SHOW_ROWS, first, last))
 
 
 def known_counts(store: FactStore, first: date, last: date) -> dict[date, dict[str, Counts]]:

@@ -163,9 +163,10 @@ def fetch_day_data(responder: Responder, day: date, *, need_marks: bool = True,
         raise DigestDataError(f"reservations of {day} could not be read: {exc}") from exc
     fetched: list[facts.NoShow] = []
     by_day = {}
-    for d in facts.days_between(first, day):
-        by_day[d], misses = facts.reduce_day(rows, d, tz)
-        facts.remember(store, d, by_day[d], misses, now)
+    for d, (counts, misses) in facts.reduce_days(rows, facts.days_between(first, day),
+                                                  tz).items():
+        by_day[d] = counts
+        facts.remember(store, d, counts, misses, now)
         fetched += misses
     data = day_data(day, rows, tz, by_day.get(yesterday, before), method=method,
                     counts=by_day[day])
@@ -187,8 +188,8 @@ def _week_no_shows(responder: Responder, day: date, fetched: list[facts.NoShow],
         progress(f"reading no-shows of {len(missing)} earlier day(s)")
         try:
             for lo, hi, rows, _method in read_chunks(responder, missing[0], missing[-1], progress):
-                for d in facts.days_between(lo, hi):
-                    counts, misses = facts.reduce_day(rows, d, tz)
+                for d, (counts, misses) in facts.reduce_days(
+                        rows, facts.days_between(lo, hi), tz).items():
                     facts.remember(store, d, counts, misses, responder.now())
                     found += misses if d in missing else []
         except (DigestDataError, FeishuError) as exc:

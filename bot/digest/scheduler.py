@@ -9,12 +9,16 @@ jobs: the others keep trying to take the lease over, so exactly one process per 
 digests and another takes over within a lease period if it dies. (Sends are exactly-once anyway,
 through the store's digest claims.) A digest time missed while no process was running is run once
 at start if it is less than `digest.misfire_grace_seconds` old.
+
+While anyone subscribes, the leader also fills the digests' history (bot/digest/history.py) every
+HISTORY_SECONDS, one chunk of days at a time, never while a digest is reading.
 """
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import threading
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
 from bot.config import parse_clock
+from bot.digest.history import fill_history
 from bot.digest.run import run_digests
 from bot.digest.weekly import run_weekly_digests
 from bot.respond import Responder
@@ -35,6 +40,8 @@ LEASE_NAME = "digest-scheduler"
 LEASE_SECONDS = 90.0
 TICK_SECONDS = 30.0  # renew the lease and re-read subscriptions this often
 TICK_JOB = "roombot-digest-tick"
+HISTORY_JOB = "roombot-digest-history"
+HISTORY_SECONDS = 120.0  # fill one chunk of missing history this often (a no-op once filled)
 JOB_PREFIX = "digest-"
 WEEKLY_PREFIX = "weekly-"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -51,6 +58,7 @@ class DigestScheduler:
         self.tick_seconds = tick_seconds
         self.tz = responder.settings.bot.tz
         self.leader = False
+        self._reading = threading.Lock()  # one digest or history read at a time (memory)
         self.scheduler = BackgroundScheduler(timezone=self.tz, job_defaults={
             "coalesce": True, "max_instances": 1,
             "misfire_grace_time": responder.settings.digest.misfire_grace_seconds})
@@ -74,6 +82,7 @@ class DigestScheduler:
         else:
             self._remove_jobs(set(self.digest_jobs()), JOB_PREFIX)
             self._remove_jobs(set(self.weekly_jobs()), WEEKLY_PREFIX)
+            self._keep_history_job(False)
 
     def refresh(self) -> None:
         """Make the cron jobs match the distinct times (and weekdays) of active subscriptions."""
@@ -87,6 +96,30 @@ class DigestScheduler:
             self._remove_jobs(set(current) - wanted, prefix)
             for key in sorted(wanted - set(current)):
                 self._add_job(prefix, key)
+        self._keep_history_job(bool(daily or weekly))
+
+    def _keep_history_job(self, wanted: bool) -> None:
+        """Add the history job (first run at once) or remove it."""
+        job = self.scheduler.get_job(HISTORY_JOB)
+        if wanted and job is None:
+            self.scheduler.add_job(self.run_history, IntervalTrigger(
+                seconds=HISTORY_SECONDS, timezone=self.tz), id=HISTORY_JOB,
+                next_run_time=datetime.now(self.tz), replace_existing=True)
+        elif not wanted and job is not None:
+            job.remove()
+
+    def run_history(self) -> None:
+        """The history job: remember one more chunk of missing days, unless a digest is reading
+        (it then fills what it needs itself) or we no longer lead."""
+        if not self._reading.acquire(blocking=False):
+            return
+        try:
+            if self.responder.store.acquire_lease(LEASE_NAME, self.holder, self.lease_seconds):
+                fill_history(self.responder, max_chunks=1)
+        except Exception:
+            log.exception("digest scheduler: filling history failed")
+        finally:
+            self._reading.release()
 
     def digest_jobs(self) -> dict[str, Any]:
         """The daily digest jobs by HH:MM."""
@@ -138,7 +171,8 @@ class DigestScheduler:
             log.info("digest scheduler: not the leader any more; weekly %s left to the leader", at)
             return
         try:
-            run = run_weekly_digests(self.responder, at=at, weekday=weekday)
+            with self._reading:
+                run = run_weekly_digests(self.responder, at=at, weekday=weekday)
             log.info("digest scheduler: weekly %s %s: %s", DAYS[weekday], at, run)
             metrics.digest_run(len(run.sent), len(run.failed),
                                no_data=any(chat == "*" for chat, _why in run.failed))
@@ -153,7 +187,8 @@ class DigestScheduler:
             log.info("digest scheduler: not the leader any more; %s left to the leader", at)
             return
         try:
-            run = run_digests(self.responder, at=at, nudge=True)
+            with self._reading:
+                run = run_digests(self.responder, at=at, nudge=True)
             log.info("digest scheduler: %s: %s", at, run)
             metrics.digest_run(len(run.sent), len(run.failed),
                                no_data=any(chat == "*" for chat, _why in run.failed))

@@ -172,8 +172,8 @@ def fetch_week_data(responder: Responder, first: date, last: date, progress: Pro
     week = _Week(responder, window)
     for lo, hi, rows, method in read_chunks(responder, first, min(last, now.date()), progress,
                                             chunk):
-        for day in facts.days_between(lo, hi):
-            counts, misses = facts.reduce_day(rows, day, tz)
+        for day, (counts, misses) in facts.reduce_days(rows, facts.days_between(lo, hi),
+                                                        tz).items():
             facts.remember(store, day, counts, misses, now)
             week.add(counts, misses)
         week.add_rows(rows, method)
@@ -194,8 +194,8 @@ def previous_counts(responder: Responder, first: date, last: date,
         progress(f"reading {len(missing)} day(s) of the week before")
         try:
             for lo, hi, rows, _method in read_chunks(responder, missing[0], missing[-1], progress):
-                for day in facts.days_between(lo, hi):
-                    counts, misses = facts.reduce_day(rows, day, tz)
+                for day, (counts, misses) in facts.reduce_days(
+                        rows, facts.days_between(lo, hi), tz).items():
                     facts.remember(store, day, counts, misses, now)
                     if day in missing:
                         by_day.append(counts)

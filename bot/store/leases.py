@@ -17,6 +17,7 @@ LEASE_SQL = {
                 "ON CONFLICT (name, day) DO UPDATE SET data = excluded.data, "
                 "saved_at = excluded.saved_at",
     "facts": "SELECT day, data FROM day_facts WHERE name = ? AND day >= ? AND day <= ?",
+    "fact_days": "SELECT day FROM day_facts WHERE name = ? AND day >= ? AND day <= ?",
 }
 
 
@@ -41,3 +42,8 @@ class LeaseTable(Database):
         """The facts called `name` remembered for the days first..last (missing days are absent)."""
         rows = self._read("facts", (name, first.isoformat(), last.isoformat()))
         return {date.fromisoformat(day): json.loads(data) for day, data in rows}
+
+    def fact_days(self, name: str, first: date, last: date) -> set[date]:
+        """The days first..last that have a fact called `name` (without reading the facts)."""
+        rows = self._read("fact_days", (name, first.isoformat(), last.isoformat()))
+        return {date.fromisoformat(day) for (day,) in rows}

@@ -1,0 +1,70 @@
+"""Keep the days digests look back on remembered, so that a digest run reads only its own days.
+
+A daily digest compares with the day before and counts repeat offenders over 7 days; a weekly one
+compares with the week before. Each run remembers the finished days it reads (bot/digest/facts.py),
+and `fill_history` reads the finished days of the last LOOK_BACK_DAYS that are not remembered yet.
+The scheduler's leader calls it every few minutes while anyone subscribes (one store query when
+nothing is missing), a chunk of days at a time so that a digest due meanwhile never waits long.
+So the first digest after a subscription finds its history in place; a run that still misses
+days (history unreadable, or a subscription made moments before) reads them itself.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from bot.digest import facts
+from bot.digest.fetch import DigestDataError, Progress, read_chunks
+from bot.feishu.errors import FeishuError
+from bot.respond import Responder
+
+log = logging.getLogger(__name__)
+
+LOOK_BACK_DAYS = 14  # a weekly digest posted on a Monday compares with the week 8..14 days back
+
+
+def missing_days(responder: Responder) -> list[date]:
+    """The finished days of the last LOOK_BACK_DAYS whose facts are not remembered, oldest first."""
+    now = responder.now()
+    first, last = now.date() - timedelta(days=LOOK_BACK_DAYS), now.date() - timedelta(days=1)
+    known = facts.remembered_days(responder.store, first, last)
+    return [day for day in facts.days_between(first, last)
+            if day not in known and facts.is_final(day, now)]
+
+
+def fill_history(responder: Responder, *, max_chunks: int | None = None,
+                 progress: Progress | None = None) -> list[date]:
+    """Read and remember missing days (at most `max_chunks` reads; None = all); returns the days
+    remembered. An unreadable chunk stops the fill: the next call tries again."""
+    progress = progress or (lambda _message: None)
+    missing = missing_days(responder)
+    done: list[date] = []
+    reads = 0
+    for first, last in _runs(missing):
+        try:
+            for lo, hi, rows, _method in read_chunks(responder, first, last, progress):
+                tz = responder.settings.bot.tz
+                for day, (counts, misses) in facts.reduce_days(
+                        rows, facts.days_between(lo, hi), tz).items():
+                    facts.remember(responder.store, day, counts, misses, responder.now())
+                    done.append(day)
+                reads += 1
+                if max_chunks is not None and reads >= max_chunks:
+                    return done
+        except (DigestDataError, FeishuError) as exc:
+            log.warning("history: %s..%s unreadable, will try again: %s", first, last, exc)
+            return done
+    if done:
+        log.info("history: remembered %d day(s), %s..%s", len(done), done[0], done[-1])
+    return done
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days grouped into runs of consecutive days."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs

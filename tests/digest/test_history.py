@@ -1,0 +1,114 @@
+"""Digest history: reads sized by working days, the look-back filled ahead of time, and a digest
+that then reads only its own day."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import Settings, StorageSettings
+from bot.digest import facts
+from bot.digest.fetch import fetch_rows, plan_chunks
+from bot.digest.history import LOOK_BACK_DAYS, fill_history, missing_days
+from bot.digest.run import fetch_day_data, run_digests
+from bot.digest.weekly import run_weekly_digests
+from bot.respond import Responder
+from bot.sandbox import Sandbox
+from bot.store import Store
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2025, 11, 18, 9, 0, tzinfo=TZ)  # a Tuesday morning
+EXPORT = "/open-apis/vc/v1/exports/resource_reservation_list"
+
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    sandbox = Sandbox.start(seed=11, rooms=40, clock=lambda: NOW)
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def responder(sb: Sandbox, tmp_path: Path) -> Iterator[Responder]:
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    settings = Settings(feishu=sb.feishu_settings(), storage=StorageSettings(url))
+    made = Responder.build(settings, clock=lambda: NOW, store=Store.open(url))
+    yield made
+    made.store.close()
+
+
+def reads(responder: Responder) -> int:
+    """Reservation reads so far: exports created plus list pages."""
+    by_path = responder.gateway.calls.by_path
+    return sum(n for path, n in by_path.items() if "resource_reservation_list" in path)
+
+
+def test_reads_are_sized_by_working_days() -> None:
+    monday = date(2025, 11, 10)
+    cost = {True: 10, False: 2}
+    spans = plan_chunks(monday, monday + timedelta(days=13),
+                        lambda day: cost[day.weekday() < 5], 30)
+    # three working days fill a read; a weekend rides along with the two days before it
+    assert spans == [(monday, date(2025, 11, 12)), (date(2025, 11, 13), date(2025, 11, 16)),
+                     (date(2025, 11, 17), date(2025, 11, 19)),
+                     (date(2025, 11, 20), date(2025, 11, 23))]
+    assert plan_chunks(monday, monday, lambda _day: 99, 30) == [(monday, monday)]  # over budget
+    assert plan_chunks(monday, monday - timedelta(days=1), lambda _day: 1, 30) == []
+
+
+def test_history_is_filled_once_then_a_digest_reads_only_its_day(responder: Responder) -> None:
+    expected = [NOW.date() - timedelta(days=n) for n in range(LOOK_BACK_DAYS, 0, -1)]
+    assert missing_days(responder) == expected  # yesterday ended 9 h ago: final
+    filled = fill_history(responder)
+    assert filled == expected and missing_days(responder) == []
+    assert facts.remembered_days(responder.store, expected[0], expected[-1]) == set(expected)
+    before = reads(responder)
+    assert fill_history(responder) == [] and reads(responder) == before  # nothing left to read
+    responder.store.add_subscription("oc_history", lang="en")
+    yesterday = NOW.date() - timedelta(days=1)
+    run = run_digests(responder, day=yesterday, dry_run=True)
+    assert not run.failed and len(run.cards) == 1
+    digest_reads = reads(responder) - before
+    fetch_rows(responder, yesterday, yesterday, lambda _message: None)
+    assert digest_reads == reads(responder) - before - digest_reads  # the digest day only
+
+
+def test_a_digest_with_history_gives_the_card_of_one_without(sb: Sandbox, responder: Responder,
+                                                             tmp_path: Path) -> None:
+    responder.store.add_subscription("oc_same", lang="zh")
+    responder.store.add_subscription("oc_same", lang="zh", period="weekly")
+    fill_history(responder)
+    daily = run_digests(responder, dry_run=True).cards
+    weekly = run_weekly_digests(responder, dry_run=True).cards
+    url = f"sqlite:///{tmp_path / 'cold.db'}"
+    cold = Responder.build(Settings(feishu=sb.feishu_settings(), storage=StorageSettings(url)),
+                           clock=lambda: NOW, store=Store.open(url))
+    cold.store.add_subscription("oc_same", lang="zh")
+    cold.store.add_subscription("oc_same", lang="zh", period="weekly")
+    assert run_digests(cold, dry_run=True).cards == daily
+    assert run_weekly_digests(cold, dry_run=True).cards == weekly
+    cold.store.close()
+
+
+def test_one_chunk_at_a_time_and_a_failed_read_is_retried(sb: Sandbox,
+                                                          responder: Responder) -> None:
+    today = NOW.date()
+    fetch_day_data(responder, today - timedelta(days=5))  # remembers days -11..-5 (a digest did)
+    gaps = [today - timedelta(days=n) for n in (14, 13, 12, 4, 3, 2, 1)]
+    assert missing_days(responder) == gaps
+    assert fill_history(responder, max_chunks=1) == gaps[:3]  # one read: the older gap
+    left = missing_days(responder)
+    assert left == gaps[3:]
+    sb.faults.export_failure = "internal error"
+    sb.faults.inject("/vc/v1/resource_reservation_list", "server_error", times=1000)
+    try:  # the export fails and so does the paging fallback
+        assert fill_history(responder) == []
+    finally:
+        sb.faults.export_failure = ""
+        sb.faults.clear()
+    assert missing_days(responder) == left
+    assert fill_history(responder) == left
