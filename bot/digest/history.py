@@ -20,7 +20,7 @@ from bot.respond import Responder
 
 log = logging.getLogger(__name__)
 
-LOOK_BACK_DAYS = 14  # a weekly digest posted on a Monday compares with the week 8..14 days back
+LOOK_BACK_DAYS = 21  # a weekly digest posted on a Sunday compares with the week 14..20 days back
 
 
 def missing_days(responder: Responder) -> list[date]:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import DigestSettings, FeishuSettings, PrivacySettings, Settings, StorageSettings
-from bot.digest.scheduler import LEASE_NAME, DigestScheduler
+from bot.digest.scheduler import HISTORY_JOB, LEASE_NAME, DigestScheduler
 from bot.respond import Responder
 from bot.store import Store
 from tests.clocks import SettableClock
@@ -175,3 +175,27 @@ def test_the_weekly_job_posts_the_last_complete_week(sandbox, tmp_path: Path) ->
         assert record.content["header"]["title"]["content"].startswith("Meeting-room weekly")
     finally:
         scheduler.shutdown()
+
+
+def test_the_leader_fills_history_while_anyone_subscribes(store: Store,
+                                                          scheduler: DigestScheduler) -> None:
+    scheduler.start(paused=True)
+    assert scheduler.scheduler.get_job(HISTORY_JOB) is None  # nobody subscribes: nothing to keep
+    store.add_subscription("oc_1", period="weekly")
+    scheduler.refresh()
+    job = scheduler.scheduler.get_job(HISTORY_JOB)
+    assert job is not None and job.next_run_time <= datetime.now(TZ)  # at once, then every 2 min
+    store.remove_subscriptions("oc_1")
+    scheduler.refresh()
+    assert scheduler.scheduler.get_job(HISTORY_JOB) is None
+
+
+def test_a_follower_has_no_history_job(store: Store) -> None:
+    store.add_subscription("oc_1")
+    assert store.acquire_lease(LEASE_NAME, "someone-else", 90)
+    follower = DigestScheduler(services(store), holder="b")  # type: ignore[arg-type]
+    follower.start(paused=True)
+    try:
+        assert not follower.leader and follower.scheduler.get_job(HISTORY_JOB) is None
+    finally:
+        follower.shutdown()

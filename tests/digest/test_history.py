@@ -98,11 +98,12 @@ def test_one_chunk_at_a_time_and_a_failed_read_is_retried(sb: Sandbox,
                                                           responder: Responder) -> None:
     today = NOW.date()
     fetch_day_data(responder, today - timedelta(days=5))  # remembers days -11..-5 (a digest did)
-    gaps = [today - timedelta(days=n) for n in (14, 13, 12, 4, 3, 2, 1)]
-    assert missing_days(responder) == gaps
-    assert fill_history(responder, max_chunks=1) == gaps[:3]  # one read: the older gap
+    older = [today - timedelta(days=n) for n in range(LOOK_BACK_DAYS, 11, -1)]
+    recent = [today - timedelta(days=n) for n in (4, 3, 2, 1)]
+    assert missing_days(responder) == older + recent
+    assert fill_history(responder, max_chunks=1) == older  # one read: the older gap
     left = missing_days(responder)
-    assert left == gaps[3:]
+    assert left == recent
     sb.faults.export_failure = "internal error"
     sb.faults.inject("/vc/v1/resource_reservation_list", "server_error", times=1000)
     try:  # the export fails and so does the paging fallback
