@@ -7,7 +7,7 @@ from bench import digest, webhook
 def main() -> None:
     print("# roombot benchmarks\n\n# Webhook and answers")
     webhook.main([])
-    print("\n# Daily digest, 2,000-room tenant")
+    print("\n# Daily and weekly digests, 2,000-room tenant")
     digest.main([])
 
 
