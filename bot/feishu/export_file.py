@@ -5,7 +5,7 @@ only inferred from the export resource page [DOC 导出/资源介绍], so title 
 header and re-ordered or extra columns are tolerated.
 
 The file is read with python-calamine (Rust): a 20,000-row export reads and parses in about
-1 s of CPU, against 5-6 s with openpyxl's read-only mode (`bench/export_reader.py`). Calamine
+0.5 s of CPU, against 3.5-5 s with openpyxl's read-only mode (`bench/export_reader.py`). Calamine
 gives empty cells as "" and every number as a float; `_plain` turns integral floats back into ints
 and date cells into datetimes, so the cell readers of bot.feishu.parsing see what openpyxl gave.
 """
