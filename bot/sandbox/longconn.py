@@ -4,6 +4,7 @@
     lc.wait_for_clients(1)
     delivery = lc.message("free rooms now?")   # one DATA frame to one random client, then its ACK
     assert delivery.acked and delivery.status_code == 200
+    lc.silence()                               # half-dead: connected, but Feishu says nothing more
 
 Frames are plaintext (no signature, token or encryption). Each event goes to one randomly chosen
 connected client (seeded), as Feishu does in cluster mode; the client ACKs with the same frame.
@@ -98,7 +99,7 @@ class Delivery:
     parts: int = 1
     message_id: str = ""  # the IM message id, for im.message.receive_v1
     connection: str = ""  # conn_id of the client it went to
-    error: str = ""  # why it was not delivered ("no client connected", "connection closed")
+    error: str = ""  # why not sent: "no client connected", "connection closed" or "... silenced"
     sent_at: float = 0.0
     elapsed: float | None = None  # seconds from the first frame sent to the ACK received
     ack: dict[str, Any] | None = None  # the ACK frame's payload
@@ -183,6 +184,7 @@ class LongConnection:
         self._cond = threading.Condition()
         self._tickets: set[str] = set()
         self._clients: dict[str, _Client] = {}
+        self._silenced: set[str] = set()  # conn_ids of half-dead connections (see silence())
         self._pending: dict[str, Delivery] = {}
         self._deliveries: list[Delivery] = []
         self._pings: list[Ping] = []
@@ -287,11 +289,15 @@ class LongConnection:
         finally:
             with self._cond:
                 self._clients.pop(info.conn_id, None)
+                self._silenced.discard(info.conn_id)
                 self._cond.notify_all()
             log.info("long connection: client %s gone", info.conn_id)
 
     async def _on_frame(self, info: ClientInfo, ws: ServerConnection, message: bytes) -> None:
-        """Answer a ping with a pong; match a DATA frame (an ACK) to its delivery."""
+        """Answer a ping with a pong; match a DATA frame (an ACK) to its delivery.
+
+        From a silenced connection, pings are recorded but not answered and ACKs are lost.
+        """
         try:
             frame = Frame.decode(message)
         except FrameError as exc:
@@ -301,13 +307,20 @@ class LongConnection:
         if frame.method == CONTROL and kind == "ping":
             with self._cond:
                 self._pings.append(Ping(info.conn_id, time.monotonic()))
+                silenced = info.conn_id in self._silenced
                 self._cond.notify_all()
+            if silenced:
+                return
             config = self.pong_config
             payload = json.dumps(config.wire()).encode() if config else None
             await ws.send(pong_frame(frame, payload).encode())
         elif frame.method == DATA:
             with self._cond:
                 delivery = self._pending.pop(frame.header("message_id") or "", None)
+                silenced = info.conn_id in self._silenced
+            if silenced:
+                log.info("long connection: ACK from silenced %s lost", info.conn_id)
+                return
             if delivery is None:
                 log.warning("long connection: ACK for unknown frame from %s", info.conn_id)
                 return
@@ -370,6 +383,28 @@ class LongConnection:
             asyncio.run_coroutine_threadsafe(closing, self._loop).result(5)
         return [client.info.conn_id for client in dropped]
 
+    def silence(self, *conn_ids: str) -> list[str]:
+        """Make connections half-dead, as behind a broken NAT or proxy; their conn_ids.
+
+        Without arguments: every client connected now. Each stays open (WebSocket-level keepalive
+        still answers), but Feishu's side goes quiet for good: its pings are recorded and never
+        answered with a pong, its ACKs are lost, and an event routed to it is not sent (the
+        delivery's error is "connection silenced"). It stays silenced until it disconnects; a new
+        connection (new conn_id) behaves normally. Safe to call from any thread.
+        """
+        with self._cond:
+            chosen = [conn_id for conn_id in (conn_ids or self._clients) if conn_id in self._clients]
+            self._silenced.update(chosen)
+        if chosen:
+            log.info("long connection: silenced %s", ", ".join(chosen))
+        return chosen
+
+    @property
+    def silenced(self) -> set[str]:
+        """The conn_ids of the connected clients that silence() made half-dead."""
+        with self._cond:
+            return set(self._silenced)
+
     # --- deliveries ----------------------------------------------------------------------------
 
     def message(self, text: str, *, chat_type: str = "p2p", chat_id: str | None = None,
@@ -406,7 +441,7 @@ class LongConnection:
         delivery = Delivery(envelope, secrets.token_hex(16), frame_type, parts, message_id)
         client, seq = self._route(delivery)
         if client is None or self._loop is None:
-            delivery.error = "no client connected"
+            delivery.error = delivery.error or "no client connected"
             return delivery
         payload = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
         frames = data_frames(payload, service=client.info.service_id, message_id=delivery.frame_id,
@@ -427,7 +462,10 @@ class LongConnection:
         return delivery
 
     def _route(self, delivery: Delivery) -> tuple[_Client | None, int]:
-        """Record a delivery and pick its client at random (seeded); also its frame SeqID."""
+        """Record a delivery and pick its client at random (seeded); also its frame SeqID.
+
+        Silenced clients are picked too (Feishu cannot tell), but nothing is sent to them.
+        """
         with self._cond:
             self._deliveries.append(delivery)
             self._seq += 1
@@ -436,6 +474,9 @@ class LongConnection:
                 return None, self._seq
             client = self._rng.choice(clients)
             delivery.connection = client.info.conn_id
+            if client.info.conn_id in self._silenced:
+                delivery.error = "connection silenced"
+                return None, self._seq
             self._pending[delivery.frame_id] = delivery
             return client, self._seq
 

@@ -8,9 +8,11 @@ the ACK, and rebuilds its client when the connection goes.
 from __future__ import annotations
 
 import io
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -61,20 +63,30 @@ def long_connection_settings(sandbox: Sandbox, tmp_path: Path) -> Settings:
                     storage=StorageSettings(f"sqlite:///{tmp_path / 'roombot.db'}"))
 
 
-@pytest.fixture
-def linked(sandbox: Sandbox, tmp_path: Path) -> Iterator[Linked]:
+@contextmanager
+def linked_to(sandbox: Sandbox, tmp_path: Path, **link_options: Any) -> Iterator[Linked]:
+    """roombot's door connected to the sandbox (FAST config); link_options go to LongConnection."""
     lc = sandbox.long_connection()
     lc.config = lc.pong_config = FAST
     settings = long_connection_settings(sandbox, tmp_path)
     responder = Responder.build(settings)
     inbox = Inbox(responder.store)
     workers = AnswerWorkers(inbox, responder, settings.bot.workers).start()
-    link = LongConnection(settings.feishu, SocketDoor(inbox, ClickDesk(inbox, responder))).start()
-    link.wait_connected(timeout=10)
-    lc.wait_for_clients(1)
-    yield Linked(sandbox, lc, link, responder, workers)
-    link.stop()
-    workers.stop(wait=True)
+    link = LongConnection(settings.feishu, SocketDoor(inbox, ClickDesk(inbox, responder)),
+                          **link_options).start()
+    try:
+        link.wait_connected(timeout=10)
+        lc.wait_for_clients(1)
+        yield Linked(sandbox, lc, link, responder, workers)
+    finally:
+        link.stop()
+        workers.stop(wait=True)
+
+
+@pytest.fixture
+def linked(sandbox: Sandbox, tmp_path: Path) -> Iterator[Linked]:
+    with linked_to(sandbox, tmp_path) as link:
+        yield link
 
 
 def button(card: dict[str, Any], label: str) -> dict[str, Any]:
@@ -182,6 +194,43 @@ def test_a_client_refused_while_reconnecting_is_rebuilt(linked: Linked) -> None:
     linked.lc.wait_for_clients(1)
     delivery, answer = linked.ask("help")
     assert answer.reply_to == delivery.message_id
+
+
+def test_a_silent_connection_is_rebuilt_by_the_watchdog(sandbox: Sandbox, tmp_path: Path,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """Half-dead: the socket stays open but Feishu sends nothing, not even a pong. The SDK never
+    notices (its connection does not end); only the watchdog does, after 3 pings + 5 s."""
+    caplog.set_level(logging.INFO, logger="bot.receive.longconn")
+    with linked_to(sandbox, tmp_path, watchdog_seconds=0.25) as linked:
+        first, _answer = linked.ask("help")
+        silenced_at = time.monotonic()
+        (silent,) = linked.lc.silence()
+        assert silent == linked.link.status().conn_id and linked.lc.silenced == {silent}
+        lost = linked.lc.message("who booked Mercury today", wait=False)
+        assert lost.error == "connection silenced" and lost.connection == silent
+        status = linked.link.wait_connected(timeout=25, after=1)  # watchdog fires at ~6.5-7 s
+        assert status.connects == 2 and status.conn_id != silent
+        assert time.monotonic() - silenced_at > 5  # not before it had been silent for a while
+        unanswered = [p for p in linked.lc.pings if p.conn_id == silent and p.at > silenced_at]
+        assert len(unanswered) >= 3  # the old client kept pinging into the silence
+        deadline = time.monotonic() + 10
+        while silent in {c.conn_id for c in linked.lc.connected_clients()}:
+            assert time.monotonic() < deadline, "the door never closed the silent connection"
+            time.sleep(0.05)
+        assert linked.lc.silenced == set()
+        assert [c.conn_id for c in linked.lc.connected_clients()] == [status.conn_id]
+        assert len(linked.lc.bootstraps) == 2  # a fresh client asked Feishu for a new URL
+        messages = [r.getMessage() for r in caplog.records if r.name == "bot.receive.longconn"]
+        assert any("nothing from Feishu" in m for m in messages), messages
+        assert any("long connection down (silent for" in m for m in messages), messages
+        delivery, answer = linked.ask("is Oslo free at 3pm")  # the new connection answers
+        assert answer.reply_to == delivery.message_id
+        assert linked.workers.drain(timeout=20)
+        time.sleep(0.5)  # a second answer would be posted about now
+        assert linked.replies_to(delivery.message_id) == 1
+        assert linked.replies_to(first.message_id) == 1
+        assert linked.replies_to(lost.message_id) == 0  # lost on the half-dead link
+        assert linked.link.status().connects == 2
 
 
 def test_demo_chats_over_the_long_connection(sandbox: Sandbox, tmp_path: Path) -> None:
