@@ -2,8 +2,9 @@
 
 Data for all subscriptions is fetched once per run: the digest day through the paged list API, or
 through one async export when the tenant is big. The day before (for the change numbers) and the
-earlier days of the week (repeat offenders) come from what earlier runs remembered in the store
-(bot/digest/facts.py); a cold start reads them too, in chunks. If the data cannot be fetched,
+earlier days of the week (repeat offenders) come from what earlier runs and the scheduler's
+history job remembered in the store (bot/digest/facts.py, history.py); days still missing are
+read too, in chunks. If the data cannot be fetched,
 nothing is posted. With `privacy.nudge_no_shows` on, the run then nudges repeat no-showers.
 """
 from __future__ import annotations

@@ -3,7 +3,8 @@
 The week (Monday to Sunday, cut at now) is read in chunks of days (bot/digest/fetch.py) and each
 chunk is reduced at once to per-room numbers (counts, usage, head-counts) and dropped, so a
 2,000-room week never sits in memory. The week before is needed only as per-room counts: the
-daily digests remember them (bot/digest/facts.py); days they did not are read the same way.
+daily digests and the history job remember them (bot/digest/facts.py, history.py); days still
+missing are read the same way.
 Exactly once per (chat, week, place): the store claim's day is the week's Monday.
 """
 from __future__ import annotations
