@@ -7,7 +7,7 @@ Levels form a tree under the tenant root. A level whose name looks like a floor 
 "Floor 5", "B1") is a floor; any other level below the root is a building (its floors' parent).
 Floor labels read "T2 · 7F", or just "7F" when the tenant has at most one building.
 
-`DirectoryCache.with_snapshot` keeps a snapshot in the store (bot/directory_snapshot.py): a process
+`directory_snapshot.snapshot_cache` keeps a snapshot in the store (bot/directory_snapshot.py): a process
 starts from it instead of re-listing every room (dozens of calls on a 2,000-room tenant); it is
 re-listed from Feishu when it is a day old, or when a room name or id turns up that it does not
 know (`refresh_unknown`).
@@ -19,15 +19,12 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from bot.feishu.models import Room, RoomLevel
 from bot.queries import TENANT, Place, PlaceKind
 from bot.understand.names import NameIndex
 from bot.understand.normalise import floor_key, fold_name
-
-if TYPE_CHECKING:
-    from bot.directory_snapshot import SnapshotStore
 
 log = logging.getLogger(__name__)
 
@@ -222,15 +219,6 @@ class DirectoryCache:
         self._loaded_at = 0.0
         self._min_refresh = min_refresh_seconds
         self._refreshed_at: float | None = None
-
-    @classmethod
-    def with_snapshot(cls, source: RoomSource, store: SnapshotStore, root_id: str,
-                      ttl_seconds: float = 600) -> DirectoryCache:
-        """A cache whose loads go through the store's snapshot (bot.directory_snapshot)."""
-        from bot.directory_snapshot import SnapshotLoader
-
-        loader = SnapshotLoader(source, store, root_id)
-        return cls(loader, ttl_seconds, fresh=loader.recheck)
 
     def refresh_unknown(self, *what: str) -> Directory | None:
         """Re-list the directory from Feishu because `what` (room names or ids) is not in it;

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.directory import Directory, RoomSource
+from bot.directory import Directory, DirectoryCache, RoomSource
 from bot.feishu.models import Room, RoomLevel
 from bot.store.directory import DirectorySnapshot
 
@@ -87,3 +87,10 @@ class SnapshotLoader:
         if self._built is None or self._built[0] != snapshot.saved_at:
             self._built = (snapshot.saved_at, Directory(snapshot.rooms, snapshot.levels, self._root))
         return self._built[1]
+
+
+def snapshot_cache(source: RoomSource, store: SnapshotStore, root_id: str,
+                   ttl_seconds: float = 600) -> DirectoryCache:
+    """A directory cache whose loads go through the store's snapshot."""
+    loader = SnapshotLoader(source, store, root_id)
+    return DirectoryCache(loader, ttl_seconds, fresh=loader.recheck)

@@ -24,6 +24,7 @@ from bot.answer.router import answer
 from bot.cards import render
 from bot.config import Settings
 from bot.directory import DirectoryCache
+from bot.directory_snapshot import snapshot_cache
 from bot.feishu.errors import ChatUnreachable, FeishuError, RateLimited
 from bot.feishu.gateway import FeishuGateway
 from bot.feishu.models import SentMessage
@@ -68,7 +69,7 @@ class Responder:
                                 ledger_cache_seconds=settings.bot.ledger_cache_seconds)
         root = settings.bot.room_level_id
         store = store or Store.open(settings.storage.url)
-        directory = DirectoryCache.with_snapshot(gateway, store, root)
+        directory = snapshot_cache(gateway, store, root)
         return cls(settings, gateway, directory, store, clock)
 
     def now(self) -> datetime:

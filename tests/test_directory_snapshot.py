@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.directory import DirectoryCache
-from bot.directory_snapshot import RECHECK_AGE, SNAPSHOT_MAX_AGE, SnapshotLoader
+from bot.directory_snapshot import RECHECK_AGE, SNAPSHOT_MAX_AGE, SnapshotLoader, snapshot_cache
 from bot.feishu.gateway import FeishuGateway
 from bot.sandbox import Sandbox
 from bot.store import Store
@@ -41,10 +40,10 @@ def listed(gw: FeishuGateway) -> int:
 
 def test_a_new_process_starts_from_the_snapshot(shared_sandbox: Sandbox, store: Store) -> None:
     first = gateway(shared_sandbox)
-    directory = DirectoryCache.with_snapshot(first, store, "0").get()
+    directory = snapshot_cache(first, store, "0").get()
     assert listed(first) > 0 and len(directory.rooms) == 60
     second = gateway(shared_sandbox)  # another process, the same store
-    again = DirectoryCache.with_snapshot(second, store, "0").get()
+    again = snapshot_cache(second, store, "0").get()
     assert listed(second) == 0
     assert again.rooms == directory.rooms and again.levels == directory.levels
     assert again.level_label(directory.levels[-1]) == directory.level_label(directory.levels[-1])
@@ -64,19 +63,19 @@ def test_a_day_old_snapshot_is_listed_again(shared_sandbox: Sandbox, store: Stor
 def test_an_unknown_name_lists_again_but_not_over_and_over(shared_sandbox: Sandbox, store: Store,
                                                            clock: SettableClock) -> None:
     gw = gateway(shared_sandbox)
-    cache = DirectoryCache.with_snapshot(gw, store, "0")
+    cache = snapshot_cache(gw, store, "0")
     cache.get()
     calls = listed(gw)
     assert cache.refresh_unknown("Narnia") is not None
     assert listed(gw) == calls  # the snapshot is minutes old: it is current
     clock.advance(RECHECK_AGE + 1)
     assert cache.refresh_unknown("Narnia") is None  # asked again within MIN_REFRESH_SECONDS
-    fresh = DirectoryCache.with_snapshot(gw, store, "0")
+    fresh = snapshot_cache(gw, store, "0")
     assert fresh.refresh_unknown("Narnia") is not None and listed(gw) == 2 * calls
     clock.advance(RECHECK_AGE + 1)  # a room that is not in the tenant (deleted, still in old
-    later = DirectoryCache.with_snapshot(gw, store, "0")  # bookings) does not re-list again...
+    later = snapshot_cache(gw, store, "0")  # bookings) does not re-list again...
     assert later.refresh_unknown("Narnia") is not None and listed(gw) == 2 * calls
-    other = DirectoryCache.with_snapshot(gw, store, "0")  # ... but another unknown room does
+    other = snapshot_cache(gw, store, "0")  # ... but another unknown room does
     assert other.refresh_unknown("omm_new_room") is not None and listed(gw) == 3 * calls
 
 
