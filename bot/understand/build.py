@@ -41,7 +41,7 @@ from bot.understand.where import Where, locate, locate_area
 
 if TYPE_CHECKING:
     from bot.directory import Directory
-    from bot.understand.parse import Reading
+    from bot.understand.reading import Reading
 
 Builder = Callable[["Reading", datetime, "Directory", int], Query]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,8 @@ from bot.understand.build import BUILDERS
 from bot.understand.capacity import find_capacity
 from bot.understand.intent import Features, classify, signals, small_talk
 from bot.understand.normalise import blank, has_cjk, normalise
-from bot.understand.rooms import FloorMention, Mention, find_floors, find_names, leftover_words
+from bot.understand.reading import Reading
+from bot.understand.rooms import Mention, find_floors, find_names, leftover_words
 from bot.understand.spelling import correct
 from bot.understand.where import surface
 
@@ -31,22 +32,6 @@ if TYPE_CHECKING:
     from bot.directory import Directory
 
 _CAPITAL_ROOM = re.compile(r"\S\s+Room\b")
-
-
-@dataclass(frozen=True)
-class Reading:
-    """Everything found in one message, before deciding what it asks."""
-
-    lang: Lang
-    original: str
-    rest: str  # the normalised text with names, floors, times and seats taken out
-    time: when.TimeSpec
-    capacity: int
-    rooms: tuple[Mention, ...]
-    buildings: tuple[Mention, ...]
-    floors: tuple[FloorMention, ...]
-    unknown: tuple[str, ...]
-    capital_room: bool  # "is Room free": the generic word used as if it were a name
 
 
 def parse(text: str, now: datetime, directory: Directory, *, slot_minutes: int = 30) -> Query:

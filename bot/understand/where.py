@@ -22,7 +22,7 @@ from bot.understand.rooms import FloorMention, floor_places, narrow
 
 if TYPE_CHECKING:
     from bot.directory import Directory
-    from bot.understand.parse import Reading
+    from bot.understand.reading import Reading
 
 SURE = 0.85  # an unknown name this similar to exactly one room is taken as that room
 
