@@ -101,3 +101,14 @@ def test_short_rows_and_the_sandbox_writer() -> None:
 def test_empty_workbook_is_a_format_error() -> None:
     with pytest.raises(ExportFormatError):
         parse_export(xlsx(), SH)
+
+
+def test_room_ids_come_from_the_names_given_and_repeated_cells_are_shared() -> None:
+    other = list(ROW)
+    other[0], other[6], other[7] = "Nowhere", "2024.05.13 11:00:00 (GMT+08:00)", \
+        "2024.05.13 12:00:00 (GMT+08:00)"
+    known, unknown = parse_export(xlsx(HEADER, ROW, other), SH, {"Mercury": "omm_mercury"})
+    assert known.room_id == "omm_mercury" and unknown.room_id == ""  # resolved later, by name
+    assert known.reserver is unknown.reserver  # one string object per distinct name
+    assert known.release_time is unknown.release_time  # one datetime per distinct time
+    assert parse_export(xlsx(HEADER, ROW), SH)[0].room_id == ""  # no names given: no ids
