@@ -1,5 +1,5 @@
 """Cards flattened to terminal text with numbered buttons."""
-from bot.cardtext import card_to_text
+from bot.cardtext import FormField, card_to_text
 
 CARD = {
     "schema": "2.0",
@@ -56,3 +56,37 @@ def test_grouped_bars_name_their_series() -> None:
                    "xField": "n", "yField": ["room", "what"], "label": {"formatter": "{n}"}})
     assert card_to_text(card).lines == ["Everest · Seats  ██████████ 30",
                                         "Everest · People █░░░░░░░░░ 3"]
+
+
+def test_a_forms_fields_and_submit_button_are_listed() -> None:
+    submit = {"q": "form_find_free"}
+    card = {"schema": "2.0", "body": {"elements": [
+        {"tag": "button", "text": {"content": "Refresh"},
+         "behaviors": [{"type": "callback", "value": {"q": "a"}}]},
+        {"tag": "form", "name": "finder", "elements": [
+            {"tag": "markdown", "content": "**Find a free room**"},
+            {"tag": "column_set", "columns": [{"tag": "column", "elements": [
+                {"tag": "markdown", "content": "<font color='grey'>Date</font>"},
+                {"tag": "date_picker", "name": "rf_date", "required": True,
+                 "placeholder": {"tag": "plain_text", "content": "Pick a date"},
+                 "initial_date": "2024-05-14"}]}]},
+            {"tag": "input", "name": "rf_people", "max_length": 4, "default_value": "",
+             "placeholder": {"tag": "plain_text", "content": "Any number"}},
+            {"tag": "markdown", "content": "Where"},
+            {"tag": "select_static", "name": "rf_place", "initial_option": "floor:5",
+             "options": [{"text": {"content": "Anywhere"}, "value": "anywhere"},
+                         {"text": {"content": "5F"}, "value": "floor:5"}]},
+            {"tag": "button", "form_action_type": "submit", "name": "rf_submit",
+             "text": {"content": "Find rooms"}, "behaviors": [{"type": "callback", "value": submit}]},
+            {"tag": "button", "form_action_type": "reset", "name": "rf_reset",
+             "text": {"content": "Clear"}}]}]}}
+    text = card_to_text(card)
+    assert text.lines == ["[1] Refresh", "Find a free room", "Date: 2024-05-14",
+                          "Any number: _ (Any number)", "Where: 5F   options: Anywhere · 5F",
+                          "[2] Find rooms (form)"]
+    assert text.buttons == [("Refresh", {"q": "a"}), ("Find rooms", submit)]  # no reset: no callback
+    assert text.forms == {2: [
+        FormField("rf_date", "date_picker", "Date", "Pick a date", "2024-05-14", required=True),
+        FormField("rf_people", "input", "Any number", "Any number", max_length=4),
+        FormField("rf_place", "select_static", "Where", "", "floor:5",
+                  (("Anywhere", "anywhere"), ("5F", "floor:5")))]}
