@@ -10,8 +10,9 @@ digests and another takes over within a lease period if it dies. (Sends are exac
 through the store's digest claims.) A digest time missed while no process was running is run once
 at start if it is less than `digest.misfire_grace_seconds` old.
 
-While anyone subscribes, the leader also fills the digests' history (bot/digest/history.py) every
-HISTORY_SECONDS, one chunk of days at a time, never while a digest is reading.
+While anyone subscribes, the leader also fills the digests' history (bot/digest/history.py): one
+chunk of days at a time, the next HISTORY_PAUSE_SECONDS later while days are missing, then a look
+every HISTORY_SECONDS; never while a digest is reading.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
 from bot.config import parse_clock
-from bot.digest.history import fill_history
+from bot.digest.history import fill_history, missing_days
 from bot.digest.run import run_digests
 from bot.digest.weekly import run_weekly_digests
 from bot.respond import Responder
@@ -41,7 +42,8 @@ LEASE_SECONDS = 90.0
 TICK_SECONDS = 30.0  # renew the lease and re-read subscriptions this often
 TICK_JOB = "roombot-digest-tick"
 HISTORY_JOB = "roombot-digest-history"
-HISTORY_SECONDS = 120.0  # fill one chunk of missing history this often (a no-op once filled)
+HISTORY_SECONDS = 120.0  # look for missing history this often (a no-op once filled)
+HISTORY_PAUSE_SECONDS = 5.0  # between two chunks while history is missing
 JOB_PREFIX = "digest-"
 WEEKLY_PREFIX = "weekly-"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -110,16 +112,24 @@ class DigestScheduler:
 
     def run_history(self) -> None:
         """The history job: remember one more chunk of missing days, unless a digest is reading
-        (it then fills what it needs itself) or we no longer lead."""
+        (it then fills what it needs itself) or we no longer lead. While days are still missing
+        the next chunk follows HISTORY_PAUSE_SECONDS later (a pause in which a digest due
+        meanwhile takes its turn), so a new subscription's history fills in minutes."""
         if not self._reading.acquire(blocking=False):
             return
+        more = False
         try:
             if self.responder.store.acquire_lease(LEASE_NAME, self.holder, self.lease_seconds):
-                fill_history(self.responder, max_chunks=1)
+                more = bool(fill_history(self.responder, max_chunks=1)
+                            and missing_days(self.responder))
         except Exception:
             log.exception("digest scheduler: filling history failed")
         finally:
             self._reading.release()
+        job = self.scheduler.get_job(HISTORY_JOB)
+        if more and job is not None:
+            job.modify(next_run_time=datetime.now(self.tz) + timedelta(
+                seconds=HISTORY_PAUSE_SECONDS))
 
     def digest_jobs(self) -> dict[str, Any]:
         """The daily digest jobs by HH:MM."""

@@ -113,3 +113,26 @@ def test_one_chunk_at_a_time_and_a_failed_read_is_retried(sb: Sandbox,
         sb.faults.clear()
     assert missing_days(responder) == left
     assert fill_history(responder) == left
+
+
+def test_the_scheduler_reads_the_next_chunk_soon_while_days_are_missing(
+        responder: Responder) -> None:
+    from bot.digest.scheduler import HISTORY_JOB, HISTORY_PAUSE_SECONDS, DigestScheduler
+
+    today = NOW.date()
+    fetch_day_data(responder, today - timedelta(days=5))  # two gaps: two reads
+    responder.store.add_subscription("oc_soon", lang="en")
+    scheduler = DigestScheduler(responder, holder="history-test")
+    scheduler.start(paused=True)
+    try:
+        later = datetime.now(TZ) + timedelta(hours=1)  # as if the job had just run on its own
+        scheduler.scheduler.get_job(HISTORY_JOB).modify(next_run_time=later)
+        scheduler.run_history()  # the older gap
+        pulled = scheduler.scheduler.get_job(HISTORY_JOB).next_run_time
+        assert pulled <= datetime.now(TZ) + timedelta(seconds=HISTORY_PAUSE_SECONDS + 1)
+        assert missing_days(responder) == [today - timedelta(days=n) for n in (4, 3, 2, 1)]
+        scheduler.run_history()  # the recent gap: nothing left, so no next read is pulled in
+        assert missing_days(responder) == []
+        assert scheduler.scheduler.get_job(HISTORY_JOB).next_run_time == pulled
+    finally:
+        scheduler.shutdown()
