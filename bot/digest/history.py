@@ -11,15 +11,18 @@ days (history unreadable, or a subscription made moments before) reads them itse
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from bot.digest import facts
 from bot.digest.fetch import DigestDataError, Progress, read_chunks
 from bot.feishu.errors import FeishuError
+from bot.insights import Counts
 from bot.respond import Responder
 
 log = logging.getLogger(__name__)
 
+DayFacts = tuple[date, dict[str, Counts], list[facts.NoShow]]  # a day, its room counts, no-shows
 LOOK_BACK_DAYS = 21  # a weekly digest posted on a Sunday compares with the week 14..20 days back
 
 
@@ -32,22 +35,30 @@ def missing_days(responder: Responder) -> list[date]:
             if day not in known and facts.is_final(day, now)]
 
 
+def read_and_remember(responder: Responder, first: date, last: date,
+                      progress: Progress) -> Iterator[list[DayFacts]]:
+    """Read first..last from Feishu a chunk at a time, remember each finished day, and give each
+    chunk's days back as (day, room counts, no-shows); DigestDataError or FeishuError when a
+    chunk is unreadable."""
+    for lo, hi, rows, _method in read_chunks(responder, first, last, progress):
+        reduced = facts.reduce_days(rows, facts.days_between(lo, hi), responder.settings.bot.tz)
+        del rows  # the next chunk is read only after the caller is done with this one
+        for day, (counts, misses) in reduced.items():
+            facts.remember(responder.store, day, counts, misses, responder.now())
+        yield [(day, counts, misses) for day, (counts, misses) in reduced.items()]
+
+
 def fill_history(responder: Responder, *, max_chunks: int | None = None,
                  progress: Progress | None = None) -> list[date]:
     """Read and remember missing days (at most `max_chunks` reads; None = all); returns the days
     remembered. An unreadable chunk stops the fill: the next call tries again."""
     progress = progress or (lambda _message: None)
-    missing = missing_days(responder)
     done: list[date] = []
     reads = 0
-    for first, last in _runs(missing):
+    for first, last in _runs(missing_days(responder)):
         try:
-            for lo, hi, rows, _method in read_chunks(responder, first, last, progress):
-                tz = responder.settings.bot.tz
-                for day, (counts, misses) in facts.reduce_days(
-                        rows, facts.days_between(lo, hi), tz).items():
-                    facts.remember(responder.store, day, counts, misses, responder.now())
-                    done.append(day)
+            for chunk in read_and_remember(responder, first, last, progress):
+                done += [day for day, _counts, _misses in chunk]
                 reads += 1
                 if max_chunks is not None and reads >= max_chunks:
                     return done

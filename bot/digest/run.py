@@ -18,7 +18,8 @@ from bot import insights
 from bot.answer.digest import DayData, answer_digest, day_data, digest_query
 from bot.cards import render
 from bot.digest import facts
-from bot.digest.fetch import DigestDataError, Progress, fetch_rows, read_chunks
+from bot.digest.fetch import DigestDataError, Progress, fetch_rows
+from bot.digest.history import read_and_remember
 from bot.digest.nudges import send_nudges
 from bot.feishu.errors import ChatUnreachable, FeishuError
 from bot.queries import TENANT, Place
@@ -188,11 +189,8 @@ def _week_no_shows(responder: Responder, day: date, fetched: list[facts.NoShow],
     if missing:
         progress(f"reading no-shows of {len(missing)} earlier day(s)")
         try:
-            for lo, hi, rows, _method in read_chunks(responder, missing[0], missing[-1], progress):
-                for d, (counts, misses) in facts.reduce_days(
-                        rows, facts.days_between(lo, hi), tz).items():
-                    facts.remember(store, d, counts, misses, responder.now())
-                    found += misses if d in missing else []
+            for chunk in read_and_remember(responder, missing[0], missing[-1], progress):
+                found += [n for d, _counts, misses in chunk if d in missing for n in misses]
         except (DigestDataError, FeishuError) as exc:
             log.warning("repeat offenders left out: earlier days unreadable: %s", exc)
             return []  # never show a partial offender list as if complete

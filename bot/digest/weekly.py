@@ -22,6 +22,7 @@ from bot.answer.weekly_digest import WeekData, answer_weekly_digest, week_of, we
 from bot.cards import render
 from bot.digest import facts
 from bot.digest.fetch import DigestDataError, Progress, read_chunks
+from bot.digest.history import read_and_remember
 from bot.digest.run import (
     DigestRun,
     digest_kind,
@@ -187,19 +188,14 @@ def previous_counts(responder: Responder, first: date, last: date,
                     progress: Progress) -> dict[str, Counts] | None:
     """Per-room counts of first..last: remembered days, the others read (and remembered);
     None when a day cannot be read (the card then shows no change numbers)."""
-    store, tz, now = responder.store, responder.settings.bot.tz, responder.now()
-    known = facts.known_counts(store, first, last)
+    known = facts.known_counts(responder.store, first, last)
     missing = [d for d in facts.days_between(first, last) if d not in known]
     by_day = list(known.values())
     if missing:
         progress(f"reading {len(missing)} day(s) of the week before")
         try:
-            for lo, hi, rows, _method in read_chunks(responder, missing[0], missing[-1], progress):
-                for day, (counts, misses) in facts.reduce_days(
-                        rows, facts.days_between(lo, hi), tz).items():
-                    facts.remember(store, day, counts, misses, now)
-                    if day in missing:
-                        by_day.append(counts)
+            for chunk in read_and_remember(responder, missing[0], missing[-1], progress):
+                by_day += [counts for day, counts, _misses in chunk if day in missing]
         except (DigestDataError, FeishuError) as exc:
             log.warning("weekly digest: the week before is unreadable, no change shown: %s", exc)
             return None
