@@ -21,6 +21,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,7 +32,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import metrics
 from bot.config import parse_clock
 from bot.digest.history import fill_history, missing_days
-from bot.digest.run import run_digests
+from bot.digest.run import DigestRun, run_digests
 from bot.digest.weekly import run_weekly_digests
 from bot.respond import Responder
 
@@ -177,34 +178,28 @@ class DigestScheduler:
 
     def run_weekly(self, at: str, weekday: int) -> None:
         """The weekly job: post the weekly digests due at `at` on `weekday` (if we still lead)."""
-        if not self.responder.store.acquire_lease(LEASE_NAME, self.holder, self.lease_seconds):
-            log.info("digest scheduler: not the leader any more; weekly %s left to the leader", at)
-            return
-        try:
-            with self._reading:
-                run = run_weekly_digests(self.responder, at=at, weekday=weekday)
-            log.info("digest scheduler: weekly %s %s: %s", DAYS[weekday], at, run)
-            metrics.digest_run(len(run.sent), len(run.failed),
-                               no_data=any(chat == "*" for chat, _why in run.failed))
-        except Exception:
-            metrics.DIGEST_RUNS.labels("error").inc()
-            log.exception("digest scheduler: weekly run %s %s failed", DAYS[weekday], at)
+        self._run_as_leader(f"weekly {DAYS[weekday]} {at}",
+                            lambda: run_weekly_digests(self.responder, at=at, weekday=weekday))
 
     def run_at(self, at: str) -> None:
         """The daily job: post the digests of the subscriptions at `at`, then the nudges (if we
         still lead)."""
+        self._run_as_leader(at, lambda: run_digests(self.responder, at=at, nudge=True))
+
+    def _run_as_leader(self, what: str, run_digest: Callable[[], DigestRun]) -> None:
+        """Run one digest job if we still hold the lease (one read at a time), and count it."""
         if not self.responder.store.acquire_lease(LEASE_NAME, self.holder, self.lease_seconds):
-            log.info("digest scheduler: not the leader any more; %s left to the leader", at)
+            log.info("digest scheduler: not the leader any more; %s left to the leader", what)
             return
         try:
             with self._reading:
-                run = run_digests(self.responder, at=at, nudge=True)
-            log.info("digest scheduler: %s: %s", at, run)
+                run = run_digest()
+            log.info("digest scheduler: %s: %s", what, run)
             metrics.digest_run(len(run.sent), len(run.failed),
                                no_data=any(chat == "*" for chat, _why in run.failed))
         except Exception:
             metrics.DIGEST_RUNS.labels("error").inc()
-            log.exception("digest scheduler: run at %s failed", at)
+            log.exception("digest scheduler: run %s failed", what)
 
     def shutdown(self) -> None:
         """Stop the scheduler and give the lease up so another process can take over at once."""
