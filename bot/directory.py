@@ -19,6 +19,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
 from typing import Protocol
 
 from bot.feishu.models import Room, RoomLevel
@@ -99,6 +100,13 @@ class Directory:
     def room_by_name(self, name: str) -> Room | None:
         """The room with exactly this name after folding case, width and spaces."""
         return self._by_name.get(fold_name(name))
+
+    @cached_property
+    def ids_by_name(self) -> dict[str, str]:
+        """Room id by exact room name, for the names `room_by_name` gives that very room: what
+        an export (which has no room-id column) is read with, so its rows get their ids at once."""
+        return {room.name: room.room_id for room in self.rooms
+                if self._by_name.get(fold_name(room.name)) is room}
 
     def rooms_under(self, level_id: str) -> list[Room]:
         """Every room below a level, recursively; "" or the root gives all rooms."""

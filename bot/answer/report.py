@@ -45,7 +45,9 @@ def fetch(query: Report, ctx: AnswerContext, days: Sequence[date]) -> tuple[list
     topics = ctx.settings.privacy.show_topics
     if len(days) > LIST_DAYS:
         try:
-            rows = ctx.gateway.export_reservations(level, start, end, room_ids=room_ids, need_topic=topics)
+            rows = ctx.gateway.export_reservations(level, start, end, room_ids=room_ids,
+                                                  need_topic=topics,
+                                                  room_ids_by_name=ctx.directory.ids_by_name)
             return insights.resolve_rooms(rows, ctx.directory), "export"
         except FeishuError as exc:
             log.warning("report export failed, paging instead: %s", exc)

@@ -61,7 +61,8 @@ def fetch(place: Place, ctx: AnswerContext, window: usage.Window) -> tuple[list[
     end = min(datetime.combine(window.last + DAY, time(0), window.tz), ctx.now)
     if (window.last - window.first).days + 1 > LIST_DAYS:
         try:
-            rows = ctx.gateway.export_reservations(level, start, end, room_ids=room_ids)
+            rows = ctx.gateway.export_reservations(level, start, end, room_ids=room_ids,
+                                                  room_ids_by_name=ctx.directory.ids_by_name)
             return insights.dedupe(insights.resolve_rooms(rows, ctx.directory)), "export"
         except FeishuError as exc:
             log.warning("usage export failed, paging instead: %s", exc)

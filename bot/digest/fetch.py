@@ -101,7 +101,7 @@ def fetch_rows(responder: Responder, first: date, last: date, progress: Progress
             rows = responder.gateway.export_reservations(
                 root, start, end, on_progress=lambda stage: progress(f"export {stage}"),
                 time_budget=EXPORT_BUDGET_SECONDS,
-                room_ids_by_name=ids_by_name(responder.directory.get()))
+                room_ids_by_name=responder.directory.get().ids_by_name)
             method = "export"
         except FeishuError as exc:
             log.warning("export of %s..%s failed, paging instead: %s", first, last, exc)
@@ -130,13 +130,6 @@ def _page(responder: Responder, root: str, first: date, last: date,
     return rows
 
 
-def ids_by_name(directory: Directory) -> dict[str, str]:
-    """Room id by exact room name, for the names `room_by_name` gives that very room (so the
-    export's rows get their ids as they are read, without a second copy of each)."""
-    return {room.name: room.room_id for room in directory.rooms
-            if directory.room_by_name(room.name) is room}
-
-
 def resolve(responder: Responder, rows: list[Reservation]) -> list[Reservation]:
     """Fill in export rows' room ids; a room the directory does not know re-lists it (once)."""
     directory = responder.directory.get()
@@ -149,8 +142,8 @@ def resolve(responder: Responder, rows: list[Reservation]) -> list[Reservation]:
 
 
 def _resolve_in_place(rows: list[Reservation], directory: Directory) -> set[str]:
-    """Give export rows still without one their room id, slot by slot. Returns the room names and ids that
-    the directory does not know."""
+    """Give export rows still without one their room id, slot by slot. Returns the room names
+    and ids that the directory does not know."""
     ids: dict[str, str] = {}
     unknown: set[str] = set()
     for index, row in enumerate(rows):
