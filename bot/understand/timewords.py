@@ -225,6 +225,11 @@ def _minutes_piece(factor: float, extra: int = 0) -> Callable[[re.Match[str]], P
     return build
 
 
+def _past_the_hour(minute: int) -> Callable[[re.Match[str]], Piece]:
+    """A clock builder: the hour in group "h", at `minute` past ("half past 3", "quarter past 3")."""
+    return lambda m: Piece("clock", clock=Clock(int(m.group("h")), minute))
+
+
 def _fixed(kind: str, **fields: object) -> Callable[[re.Match[str]], Piece]:
     """A builder that always yields the same piece."""
     return lambda m: Piece(kind, **fields)  # type: ignore[arg-type]
@@ -333,9 +338,9 @@ RULES = (
     _rule(r"(?<![\d:])(?P<c>" + _ZH_CLOCK + r")", _clock_piece),
     _rule(r"\b(?:at|after|around|about|from|@)\s*(?P<c>\d{1,2})(?![\d:])" + _NOT_AMOUNT + r"(?!\s*(?:f\b|楼|层|th\b))", _clock_piece),
     _rule(r"\b(?P<c>\d{1,2})\s*o'?clock\b", _clock_piece),
-    _rule(r"\bhalf\s+past\s+(?P<h>\d{1,2})\b", lambda m: Piece("clock", clock=Clock(int(m.group("h")), 30))),
-    _rule(r"\bquarter\s+past\s+(?P<h>\d{1,2})\b", lambda m: Piece("clock", clock=Clock(int(m.group("h")), 15))),
-    _rule(r"\b(?:at\s+)?half\s+(?P<h>\d{1,2})\b(?!\s*(?:hours?|hrs?|h\b|mins?|minutes?))", lambda m: Piece("clock", clock=Clock(int(m.group("h")), 30))),
+    _rule(r"\bhalf\s+past\s+(?P<h>\d{1,2})\b", _past_the_hour(30)),
+    _rule(r"\bquarter\s+past\s+(?P<h>\d{1,2})\b", _past_the_hour(15)),
+    _rule(r"\b(?:at\s+)?half\s+(?P<h>\d{1,2})\b(?!\s*(?:hours?|hrs?|h\b|mins?|minutes?))", _past_the_hour(30)),
     _rule(r"\bat\s+(?:noon|midday)\b", _fixed("clock", clock=Clock(12, 0, "pm"))),
     _rule(r"\bat\s+midnight\b", _fixed("clock", clock=Clock(0, 0))),
     _rule(r"\bfirst\s+thing\b", _fixed("clock", clock=Clock(9, 0, "am"))),
