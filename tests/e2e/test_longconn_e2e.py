@@ -252,7 +252,11 @@ def test_roombot_serve_in_long_connection_mode_answers(sandbox: Sandbox, tmp_pat
     running = serve(sandbox, config, port)
     try:
         lc.wait_for_clients(1, timeout=30)
-        status = requests.get(f"{running.url}/longconn", timeout=5).json()
+        deadline = time.monotonic() + 10  # the door marks itself connected just after the
+        status = requests.get(f"{running.url}/longconn", timeout=5).json()  # sandbox sees it
+        while not status["connected"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+            status = requests.get(f"{running.url}/longconn", timeout=5).json()
         assert status["mode"] == "long_connection" and status["connected"]
         delivery = lc.message("who booked Mercury today")
         assert delivery.ok, (delivery.error, delivery.ack)
