@@ -28,7 +28,7 @@ from pathlib import Path
 import requests
 
 from bench.serving import LOG_NAME, serve
-from bot.cardtext import card_to_text
+from bot.render.text import card_to_text
 from bot.sandbox import Sandbox
 
 LIST_PATH = "/open-apis/vc/v1/resource_reservation_list"

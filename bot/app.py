@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from bot.config import Settings
-from bot.probes import probes_blueprint
+from bot.observe.probes import probes_blueprint
 from bot.receive.clicks import ClickDesk
 from bot.receive.inbox import Inbox
 from bot.receive.verify import Credentials

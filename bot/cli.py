@@ -15,8 +15,8 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
-from bot import logs
 from bot.config import ConfigError, Settings, StorageSettings, load_settings
+from bot.observe import logs
 
 log = logging.getLogger("roombot")
 METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -178,7 +178,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.cardtext import card_to_text
+    from bot.render.text import card_to_text
     from bot.respond import Responder
 
     with _settings_or_embedded(args.config) as settings:
@@ -203,9 +203,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from bot.cardtext import card_to_text
     from bot.digest.run import run_digests
     from bot.digest.weekly import run_weekly_digests
+    from bot.render.text import card_to_text
     from bot.respond import Responder
 
     run = run_weekly_digests if args.weekly else partial(run_digests, nudge=True)

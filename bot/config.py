@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.usage import WorkingTime
+from bot.insights.working_time import WorkingTime
 
 SECRET_ENV = {
     "app_id": "ROOMBOT_FEISHU_APP_ID",

@@ -21,11 +21,11 @@ from datetime import date
 from typing import Any, Protocol, TextIO
 
 from bot.app import create_app
-from bot.cardtext import CardText, FormField, card_to_text
 from bot.config import Settings
 from bot.receive.clicks import ClickDesk
 from bot.receive.inbox import Inbox
 from bot.receive.longconn import LongConnection, SocketDoor
+from bot.render.text import CardText, FormField, card_to_text
 from bot.respond import Responder
 from bot.serve import BackgroundServer
 from bot.workers import AnswerWorkers

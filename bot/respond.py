@@ -17,21 +17,21 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot import actions, logs, metrics
 from bot.answer import AnswerContext, errors, finder
 from bot.answer.report import LIST_DAYS, report_days
 from bot.answer.router import answer
-from bot.cards import render
 from bot.config import Settings
-from bot.directory import DirectoryCache
-from bot.directory_snapshot import snapshot_cache
+from bot.directory.cache import DirectoryCache
+from bot.directory.snapshot import snapshot_cache
 from bot.feishu.errors import ChatUnreachable, FeishuError, RateLimited
 from bot.feishu.gateway import FeishuGateway
 from bot.feishu.models import SentMessage
+from bot.observe import logs, metrics
 from bot.queries import Help, Lang, Query, Reply, Report, UnknownRoom, Usage
 from bot.receive.events import BotAdded, BotRemoved, CardAction, Inbound, IncomingMessage
+from bot.render.cards import render
 from bot.store import Store
-from bot.understand import parse
+from bot.understand import actions, parse
 from bot.understand.form import FormError, is_room_finder, read_form
 
 log = logging.getLogger(__name__)

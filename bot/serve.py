@@ -19,10 +19,10 @@ import waitress
 from flask import Flask
 from waitress import wasyncore
 
-from bot import logs, metrics
 from bot.app import create_app
 from bot.config import Settings
 from bot.digest.scheduler import TICK_SECONDS, DigestScheduler
+from bot.observe import logs, metrics
 from bot.receive.clicks import ClickDesk
 from bot.receive.inbox import Inbox, Semaphore
 from bot.receive.longconn import LongConnection, SocketDoor

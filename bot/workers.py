@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Self
 
-from bot import logs, metrics
+from bot.observe import logs, metrics
 from bot.receive.events import CardAction
 from bot.receive.inbox import Claimed, Inbox
 from bot.respond import Responder

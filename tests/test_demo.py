@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cardtext import card_to_text
 from bot.cli import _embedded
 from bot.demo import DemoChat, run_demo
+from bot.render.text import card_to_text
 
 TZ = ZoneInfo("Asia/Shanghai")
 SUBMIT = {"v": 1, "q": "form_find_free", "lang": "en"}

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Settings
-from bot.directory import Directory, DirectoryCache
-from bot.directory_snapshot import RECHECK_AGE
+from bot.directory.cache import DirectoryCache
+from bot.directory.snapshot import RECHECK_AGE
+from bot.directory.tree import Directory
 from bot.feishu.gateway import FeishuGateway
 from bot.respond import Responder
 from bot.sandbox import Sandbox

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from bot.cardtext import card_to_text
+from bot.render.text import card_to_text
 from bot.sandbox import Sandbox
 
 pytestmark = pytest.mark.wheel

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 
 if TYPE_CHECKING:
-    from bot.directory import Directory
+    from bot.directory.tree import Directory
     from bot.feishu.gateway import FeishuGateway
     from bot.store import Store
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot import insights
 from bot.config import Settings
 from bot.feishu.models import BusyInterval, Reservation
+from bot.insights import outcomes
 
 # Feishu's documented value strings (contract §6.2, full-width parentheses); the check-in and
-# release definitions themselves live in bot/insights.py.
+# release definitions themselves live in bot/insights/outcomes.py.
 DISABLED_PREFIX = "不可签到"
 APPROVAL = "审批中"
 
@@ -25,10 +25,10 @@ def names_visible(settings: Settings, chat_type: str) -> bool:
 def check_in_state(r: Reservation) -> str:
     """checked_in | pending | no_show | not_required | disabled | unknown.
 
-    The same definitions as the reports and digests (bot/insights.py), so a card never calls a
+    The same definitions as the reports and digests (bot/insights/outcomes.py), so a card never calls a
     booking a no-show that the digest does not count, or the other way round.
     """
-    state = insights.outcome(r)
+    state = outcomes.outcome(r)
     if state == "exempt":
         return "disabled" if r.check_in_status.strip().startswith(DISABLED_PREFIX) else "not_required"
     return state
@@ -39,7 +39,7 @@ def released_early(r: Reservation) -> bool:
 
     A no-show release and the automatic release at the end do not count.
     """
-    return insights.release_kind(r) is not None
+    return outcomes.release_kind(r) is not None
 
 
 def ledger_row(r: Reservation, *, show_names: bool, show_topics: bool) -> Row:

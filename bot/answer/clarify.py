@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from bot import actions
 from bot.answer import windows
 from bot.answer.help import FALLBACK_ROOM, example_room
 from bot.queries import BadTime, ChooseRoom, Help, Place, Reply, UnknownRoom
+from bot.understand import actions
 
 if TYPE_CHECKING:
     from bot.answer import AnswerContext

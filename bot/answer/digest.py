@@ -14,11 +14,23 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from bot import actions, insights
 from bot.answer import AnswerContext
 from bot.feishu.models import Reservation
-from bot.insights import Counts, DayInsights, NoShowMark
+from bot.insights import outcomes
+from bot.insights.incidents import (
+    REPEAT_DAYS,
+    Counts,
+    DayInsights,
+    Event,
+    Group,
+    NoShowMark,
+    Offender,
+    count,
+    events,
+    offenders,
+)
 from bot.queries import Digest, Lang, Place, Reply, Report, Unsubscribe, Window
+from bot.understand import actions
 
 TOP_ROOMS = 5
 TOP_PEOPLE = 5
@@ -33,7 +45,7 @@ class DayData:
 
     day: date
     counts: Mapping[str, Counts]  # per room key (`room_key`)
-    events: Sequence[insights.Event]  # the day's no-shows and early releases, in start order
+    events: Sequence[Event]  # the day's no-shows and early releases, in start order
     before: Mapping[str, Counts]
     marks: Sequence[NoShowMark] = field(default_factory=list)
     method: str = ""
@@ -41,7 +53,7 @@ class DayData:
 
 def room_key(row: Reservation) -> str:
     """The room a row counts for: its id, or its name when the directory did not know it."""
-    return row.room_id or "name:" + insights.norm(row.room_name)
+    return row.room_id or "name:" + outcomes.norm(row.room_name)
 
 
 def room_counts(rows: Iterable[Reservation]) -> dict[str, Counts]:
@@ -49,7 +61,7 @@ def room_counts(rows: Iterable[Reservation]) -> dict[str, Counts]:
     by_room: dict[str, list[Reservation]] = defaultdict(list)
     for row in rows:
         by_room[room_key(row)].append(row)
-    return {key: insights.count(found) for key, found in by_room.items()}
+    return {key: count(found) for key, found in by_room.items()}
 
 
 def day_data(day: date, rows: Sequence[Reservation], tz: tzinfo,
@@ -57,11 +69,11 @@ def day_data(day: date, rows: Sequence[Reservation], tz: tzinfo,
              method: str = "", counts: Mapping[str, Counts] | None = None) -> DayData:
     """Reduce de-duplicated rows of `day` (and of the day before, when `before` is None);
     `counts` are the day's room counts when the caller has them already."""
-    today = insights.starting_on(rows, day, tz)
+    today = outcomes.starting_on(rows, day, tz)
     if before is None:
-        before = room_counts(insights.starting_on(rows, day - timedelta(days=1), tz))
+        before = room_counts(outcomes.starting_on(rows, day - timedelta(days=1), tz))
     return DayData(day, counts if counts is not None else room_counts(today),
-                   insights.events(today), before, list(marks), method)
+                   events(today), before, list(marks), method)
 
 
 def day_insights(data: DayData, ctx: AnswerContext, rooms: set[str] | None) -> DayInsights:
@@ -71,7 +83,7 @@ def day_insights(data: DayData, ctx: AnswerContext, rooms: set[str] | None) -> D
         if rooms is None or key in rooms:
             room = ctx.directory.room(key)
             label = room.name if room else key.removeprefix("name:")
-            groups.append(insights.Group(key, label, counts,
+            groups.append(Group(key, label, counts,
                                          ctx.directory.location_label(room) if room else ""))
     worst = sorted(groups, key=lambda g: (-g.counts.no_shows, -g.counts.early_releases,
                                           -g.counts.reclaimed, g.label))
@@ -86,8 +98,8 @@ def answer_digest(query: Digest, ctx: AnswerContext, data: DayData) -> Reply:
         room.room_id for room in ctx.directory.place_rooms(query.place)}
     today = day_insights(data, ctx, rooms)
     before = scope_total(data.before, rooms)
-    first = query.day - timedelta(days=insights.REPEAT_DAYS - 1)
-    repeat = insights.offenders(data.marks, first, query.day, rooms) if data.marks else []
+    first = query.day - timedelta(days=REPEAT_DAYS - 1)
+    repeat = offenders(data.marks, first, query.day, rooms) if data.marks else []
     window = day_window(query.day, ctx)
     found = digest_data(today, before, query, repeat, bool(data.marks), window)
     found.update(incidents(today, query, ctx))
@@ -127,7 +139,7 @@ def incidents(found: DayInsights, query: Digest, ctx: AnswerContext) -> dict[str
             "incidents_more": len(misses) + len(releases) - len(rows)}
 
 
-def _incident(event: insights.Event, names: bool, ctx: AnswerContext) -> dict[str, Any]:
+def _incident(event: Event, names: bool, ctx: AnswerContext) -> dict[str, Any]:
     """One named incident: when, where, who (when allowed), and what was given back."""
     row, tz = event.row, ctx.settings.bot.tz
     room = ctx.directory.room(row.room_id) if row.room_id else None
@@ -149,7 +161,7 @@ def day_window(day: date, ctx: AnswerContext) -> Window:
 
 
 def digest_data(today: DayInsights, before: Counts, query: Digest,
-                repeat: Sequence[insights.Offender], repeat_known: bool,
+                repeat: Sequence[Offender], repeat_known: bool,
                 window: Window) -> dict[str, Any]:
     """Template data for the digest card: plain numbers and strings."""
     lang, place, names = query.lang, query.place, query.names
@@ -190,7 +202,7 @@ def _lang(lang: str) -> Lang:
     return "zh" if lang == "zh" else "en"
 
 
-def totals_data(counts: insights.Counts) -> dict[str, Any]:
+def totals_data(counts: Counts) -> dict[str, Any]:
     """Counts as the templates show them."""
     return {
         "bookings": counts.bookings, "no_shows": counts.no_shows,
@@ -204,7 +216,7 @@ def totals_data(counts: insights.Counts) -> dict[str, Any]:
     }
 
 
-def _room(group: insights.Group) -> dict[str, Any]:
+def _room(group: Group) -> dict[str, Any]:
     return {"name": group.label, "location": group.detail, "no_shows": group.counts.no_shows,
             "early_releases": group.counts.early_releases, "bookings": group.counts.bookings,
             "reclaimed_hours": _hours(group.counts.reclaimed),

@@ -6,15 +6,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import actions
 from bot.answer import windows
 from bot.queries import TENANT, Lang, Place, Reply, Window
-from bot.understand import form
+from bot.understand import actions, form
 from bot.understand.normalise import floor_key
 
 if TYPE_CHECKING:
     from bot.answer import AnswerContext
-    from bot.directory import Directory
+    from bot.directory.tree import Directory
     from bot.feishu.models import RoomLevel
 
 MAX_PLACE_OPTIONS = 60  # a select of buildings and floors stays a few KB of the 30 KB card

@@ -1,4 +1,4 @@
-"""Follow-up buttons for answer cards: each is a Query encoded by bot.actions, plus a wording key.
+"""Follow-up buttons for answer cards: each is a Query encoded by bot.understand.actions, plus a wording key.
 
 The template words the key ("refresh" -> "Refresh" / "刷新"); `arg` carries a detail for the
 label, e.g. the start time of a later page.
@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import actions
 from bot.answer import windows
 from bot.queries import FindFree, IsFree, Lang, Place, Query, Subscribe, WhoBooked, Window
+from bot.understand import actions
 
 if TYPE_CHECKING:
     from bot.answer import AnswerContext
-    from bot.directory import Directory
+    from bot.directory.tree import Directory
 
 Button = dict[str, Any]
 DAY = timedelta(days=1)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import actions
 from bot.answer import finder, followups, windows
 from bot.queries import FindFree, Help, IsFree, Place, Reply, Report, WhoBooked, Window
+from bot.understand import actions
 
 if TYPE_CHECKING:
     from bot.answer import AnswerContext
-    from bot.directory import Directory
+    from bot.directory.tree import Directory
     from bot.feishu.models import Room
 
 FALLBACK_ROOM = "Mercury"

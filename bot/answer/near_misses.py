@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import actions
 from bot.answer import windows
 from bot.answer.finder import floor_number
 from bot.answer.search import CALL_BUDGET, ROOMS_PER_CALL, Found, fit
 from bot.answer.timeline import Interval, free_gaps, is_free, next_free_slot
 from bot.queries import FindFree, IsFree, Window
+from bot.understand import actions
 
 if TYPE_CHECKING:
     from bot.answer import AnswerContext

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot import actions, insights
 from bot.answer import AnswerContext
 from bot.answer.digest import totals_data
 from bot.feishu.errors import FeishuError
 from bot.feishu.models import Reservation
+from bot.insights import incidents, outcomes
 from bot.queries import Place, Reply, Report, Window
+from bot.understand import actions
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def fetch(query: Report, ctx: AnswerContext, days: Sequence[date]) -> tuple[list
             rows = ctx.gateway.export_reservations(level, start, end, room_ids=room_ids,
                                                   need_topic=topics,
                                                   room_ids_by_name=ctx.directory.ids_by_name)
-            return insights.resolve_rooms(rows, ctx.directory), "export"
+            return outcomes.resolve_rooms(rows, ctx.directory), "export"
         except FeishuError as exc:
             log.warning("report export failed, paging instead: %s", exc)
     return ctx.gateway.reservations(level, start, end, room_ids=room_ids, need_topic=topics), "paging"
@@ -64,8 +65,8 @@ def answer_report(query: Report, ctx: AnswerContext) -> Reply:
         return Reply("report", {**base, "status": "future"}, query.lang)
     rows, method = fetch(query, ctx, days)
     if query.place.kind != "tenant":
-        rows = insights.in_rooms(rows, {r.room_id for r in ctx.directory.place_rooms(query.place)})
-    found = insights.analyse(rows, days, ctx.settings.bot.tz, ctx.directory)
+        rows = outcomes.in_rooms(rows, {r.room_id for r in ctx.directory.place_rooms(query.place)})
+    found = incidents.analyse(rows, days, ctx.settings.bot.tz, ctx.directory)
     names = _names_allowed(ctx)
     events = [e for e in found.events if _wanted(e, query.kinds)]
     data = {**base, "status": "ok", "first": days[0], "last": days[-1], "method": method,
@@ -89,18 +90,18 @@ def _names_allowed(ctx: AnswerContext) -> bool:
     return mode == "all" or (mode == "dm_only" and ctx.chat_type == "p2p")
 
 
-def _wanted(event: insights.Event, kinds: Sequence[str]) -> bool:
+def _wanted(event: incidents.Event, kinds: Sequence[str]) -> bool:
     return (event.kind == "no_show" and "no_shows" in kinds) or (
         event.kind == "early_release" and "early_releases" in kinds)
 
 
-def _room(group: insights.Group) -> dict[str, Any]:
+def _room(group: incidents.Group) -> dict[str, Any]:
     return {"name": group.label, "location": group.detail, "no_shows": group.counts.no_shows,
             "early_releases": group.counts.early_releases,
             "reclaimed_hours": round(group.counts.reclaimed.total_seconds() / 3600, 1)}
 
 
-def _event(event: insights.Event, names: bool, ctx: AnswerContext) -> dict[str, Any]:
+def _event(event: incidents.Event, names: bool, ctx: AnswerContext) -> dict[str, Any]:
     row, tz = event.row, ctx.settings.bot.tz
     start = row.start.astimezone(tz)
     released = row.release_time.astimezone(tz).strftime("%H:%M") if row.release_time else ""

@@ -2,7 +2,7 @@
 floor, a building or the whole tenant, with charts.
 
 The rows come the way reports get theirs (the reservation list for up to two days, the export
-beyond, de-duplicated); `bot.usage` computes; `templates/usage.json.j2` words it and draws the
+beyond, de-duplicated); `bot.insights.usage` computes; `templates/usage.json.j2` words it and draws the
 charts from the lists here. A card stays small whatever the tenant's size: at most `MAX_ROWS`
 rows a table and `MAX_BARS` bars a chart (floors or buildings for the tenant, the busiest first).
 The card names no people and shows no meeting titles, so every privacy setting gives the same card.
@@ -15,13 +15,14 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from bot import actions, insights, usage
 from bot.answer import AnswerContext
 from bot.answer.report import LIST_DAYS, report_days
-from bot.directory import Directory
+from bot.directory.tree import Directory
 from bot.feishu.errors import FeishuError
 from bot.feishu.models import Reservation, Room
+from bot.insights import outcomes, usage, working_time
 from bot.queries import USAGE_FOCUSES, Place, Reply, Usage, Window
+from bot.understand import actions
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,14 @@ def answer_usage(query: Usage, ctx: AnswerContext) -> Reply:
             "buttons": follow_ups(query)}
     if not days:
         return Reply("usage", {**base, "status": "future"}, query.lang)
-    window = usage.Window(days[0], days[-1], ctx.now, ctx.settings.insights.working)
+    window = working_time.Window(days[0], days[-1], ctx.now, ctx.settings.insights.working)
     rows, method = fetch(query.place, ctx, window)
     rooms = ctx.directory.place_rooms(query.place)
     data = usage_data(query, rows, rooms, window, ctx.directory)
     return Reply("usage", {**base, **data, "status": "ok", "method": method}, query.lang)
 
 
-def fetch(place: Place, ctx: AnswerContext, window: usage.Window) -> tuple[list[Reservation], str]:
+def fetch(place: Place, ctx: AnswerContext, window: working_time.Window) -> tuple[list[Reservation], str]:
     """The window's rows, de-duplicated: the list API for short windows, the export for longer."""
     level, room_ids = ctx.settings.bot.room_level_id, ()
     if place.kind in ("floor", "building"):
@@ -63,14 +64,14 @@ def fetch(place: Place, ctx: AnswerContext, window: usage.Window) -> tuple[list[
         try:
             rows = ctx.gateway.export_reservations(level, start, end, room_ids=room_ids,
                                                   room_ids_by_name=ctx.directory.ids_by_name)
-            return insights.dedupe(insights.resolve_rooms(rows, ctx.directory)), "export"
+            return outcomes.dedupe(outcomes.resolve_rooms(rows, ctx.directory)), "export"
         except FeishuError as exc:
             log.warning("usage export failed, paging instead: %s", exc)
-    return insights.dedupe(ctx.gateway.reservations(level, start, end, room_ids=room_ids)), "paging"
+    return outcomes.dedupe(ctx.gateway.reservations(level, start, end, room_ids=room_ids)), "paging"
 
 
 def usage_data(query: Usage, rows: Sequence[Reservation], rooms: Sequence[Room],
-               window: usage.Window, directory: Directory) -> dict[str, Any]:
+               window: working_time.Window, directory: Directory) -> dict[str, Any]:
     """Template data: the place's numbers, then what the focus shows (pure; for tests too)."""
     measured = usage.measure(rows, rooms, window)
     sizes = usage.right_sizing(rows, rooms, window)
@@ -98,13 +99,13 @@ def usage_data(query: Usage, rows: Sequence[Reservation], rooms: Sequence[Room],
 
 
 def summary(total: usage.GroupUsage, sizes: Sequence[usage.SizeRow],
-            window: usage.Window) -> dict[str, Any]:
+            window: working_time.Window) -> dict[str, Any]:
     """What every usage card shows: the place's numbers, the working time, the flag counts."""
     working, days = window.working, (window.last - window.first).days + 1
     return {"first": window.first, "last": window.last, "total": numbers(total),
             "rooms_count": total.rooms, "idle_count": total.idle_rooms,
             "working": {"hours": f"{working.start:%H:%M}–{working.end:%H:%M}",
-                        "days": [usage.DAY_NAMES[d] for d in sorted(working.days)],
+                        "days": [working_time.DAY_NAMES[d] for d in sorted(working.days)],
                         "count": sum((window.first + n * DAY).weekday() in working.days
                                      for n in range(days))},
             "sized": len(sizes), "oversized": sum(s.oversized for s in sizes),
@@ -145,7 +146,7 @@ def size_row(found: usage.SizeRow, directory: Directory) -> dict[str, Any]:
 
 
 def bars(place: Place, measured: Sequence[usage.RoomUsage], rows: Sequence[Reservation],
-         window: usage.Window, directory: Directory) -> dict[str, Any]:
+         window: working_time.Window, directory: Directory) -> dict[str, Any]:
     """The utilisation chart's bars: a room by day, a floor by room, a building by floor, the
     tenant by floor (by building when there are too many floors), busiest first."""
     if place.kind == "room":
@@ -175,7 +176,7 @@ def _level_label(found: usage.GroupUsage, place: Place, directory: Directory) ->
 
 
 def by_day(measured: Sequence[usage.RoomUsage], rows: Sequence[Reservation],
-           window: usage.Window) -> list[dict[str, Any]]:
+           window: working_time.Window) -> list[dict[str, Any]]:
     """One room's utilisation on each working day of the window that has begun."""
     rooms = [u.room for u in measured]
     items = []

@@ -4,7 +4,7 @@ No-shows and early releases with the change versus the week before, utilisation 
 chart), peak hours (a chart), idle rooms, right-sizing flags and repeat offenders (when privacy
 allows). The run (bot/digest/weekly.py) reads the week once for every subscription and reduces it
 to per-room numbers (`WeekData`); this module only selects a scope's rooms and adds them up, so a
-card costs milliseconds whatever the tenant's size. Usage numbers come from `bot.usage`, shaped
+card costs milliseconds whatever the tenant's size. Usage numbers come from `bot.insights.usage`, shaped
 like the on-demand usage answer's (bot/answer/usage.py).
 """
 from __future__ import annotations
@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from bot import actions, insights, usage
 from bot.answer import AnswerContext
 from bot.answer.digest import TOP_PEOPLE, report_kinds, scope_total, totals_data
 from bot.answer.usage import bars, numbers, pct, room_row, size_row
-from bot.insights import Counts, NoShowMark
+from bot.insights import incidents, usage, working_time
+from bot.insights.incidents import Counts, NoShowMark
 from bot.queries import Place, Reply, Report, Unsubscribe, Usage, WeeklyDigest, Window
+from bot.understand import actions
 
 MAX_IDLE = 10  # idle rooms listed
 MAX_FLAGS = 10  # right-sizing flags listed
@@ -29,7 +30,7 @@ MAX_FLAGS = 10  # right-sizing flags listed
 class WeekData:
     """One week reduced to per-room numbers: everything a weekly card of any scope needs."""
 
-    window: usage.Window  # Monday..Sunday, cut at now
+    window: working_time.Window  # Monday..Sunday, cut at now
     counts: Mapping[str, Counts]  # this week, per room key (bot.answer.digest.room_key)
     before: Mapping[str, Counts] | None  # the week before; None when it could not be read
     usages: Mapping[str, usage.RoomUsage]  # per room id, every room of the directory
@@ -57,7 +58,7 @@ def answer_weekly_digest(query: WeeklyDigest, ctx: AnswerContext, data: WeekData
     sizes = [data.sizes[room.room_id] for room in rooms if room.room_id in data.sizes]
     flagged = sorted((s for s in sizes if s.oversized or s.too_small),
                      key=lambda s: (not s.too_small, s.median_people / s.room.capacity, s.room.name))
-    repeat = insights.offenders(data.marks, window.first, window.last, ids)
+    repeat = incidents.offenders(data.marks, window.first, window.last, ids)
     kinds = report_kinds(query.kinds)
     found: dict[str, Any] = {
         "first": window.first, "last": window.last, "place": query.place.label,

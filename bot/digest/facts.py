@@ -1,7 +1,7 @@
 """What digests remember about finished days, so a run reads only the days it reports on.
 
 Two facts per finished day live in the store's `day_facts`:
-- `room_counts`: each room's `insights.Counts` (13 numbers), for "the change versus the day (or
+- `room_counts`: each room's `incidents.Counts` (13 numbers), for "the change versus the day (or
   week) before" at any scope: a scope's totals are the sum over its rooms;
 - `no_show_rows`: each no-show (reserver, department, reserver id, room, start, end), for repeat
   offenders and nudges over the last 7 days.
@@ -15,10 +15,10 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol
 
-from bot import insights
 from bot.answer.digest import room_counts
 from bot.feishu.models import Reservation
-from bot.insights import Counts, NoShowMark
+from bot.insights import outcomes
+from bot.insights.incidents import Counts, NoShowMark
 
 ROOM_COUNTS = "room_counts"
 NO_SHOW_ROWS = "no_show_rows"
@@ -56,9 +56,9 @@ class NoShow:
 
 def no_shows(rows: Iterable[Reservation], tz: tzinfo) -> list[NoShow]:
     """Every no-show among (de-duplicated) rows, on its local start day."""
-    return [NoShow(insights.local_day(r, tz), r.reserver, r.department, r.reserver_id, r.room_id,
+    return [NoShow(outcomes.local_day(r, tz), r.reserver, r.department, r.reserver_id, r.room_id,
                    r.room_name, r.start, r.end)
-            for r in rows if insights.outcome(r) == "no_show"]
+            for r in rows if outcomes.outcome(r) == "no_show"]
 
 
 def is_final(day: date, now: datetime) -> bool:
@@ -72,7 +72,7 @@ def reduce_days(rows: Iterable[Reservation], days: Iterable[date],
     rows to sort them by day, whatever the number of days)."""
     by_day: dict[date, list[Reservation]] = {day: [] for day in days}
     for row in rows:
-        mine = by_day.get(insights.local_day(row, tz))
+        mine = by_day.get(outcomes.local_day(row, tz))
         if mine is not None:
             mine.append(row)
     return {day: (room_counts(mine), no_shows(mine, tz)) for day, mine in by_day.items()}

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
-from bot import insights
-from bot.directory import Directory
+from bot.directory.tree import Directory
 from bot.feishu.errors import FeishuError
 from bot.feishu.models import Reservation
+from bot.insights import outcomes
 from bot.respond import Responder
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def fetch_rows(responder: Responder, first: date, last: date, progress: Progress
     if method != "export":
         rows = _page(responder, root, first, last, progress)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    rows = insights.dedupe(insights.starting_on(rows, days, responder.settings.bot.tz))
+    rows = outcomes.dedupe(outcomes.starting_on(rows, days, responder.settings.bot.tz))
     return resolve(responder, rows), method
 
 

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from bot.digest import facts
 from bot.digest.fetch import DigestDataError, Progress, read_chunks
 from bot.feishu.errors import FeishuError
-from bot.insights import Counts
+from bot.insights.incidents import Counts
 from bot.respond import Responder
 
 log = logging.getLogger(__name__)

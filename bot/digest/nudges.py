@@ -19,10 +19,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.answer.weekly_digest import week_of
-from bot.cards import render
 from bot.digest.facts import NoShow
 from bot.feishu.errors import ChatUnreachable, FeishuError
 from bot.queries import Reply
+from bot.render.cards import render
 from bot.respond import Responder
 
 log = logging.getLogger(__name__)

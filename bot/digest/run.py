@@ -14,15 +14,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from bot import insights
 from bot.answer.digest import DayData, answer_digest, day_data, digest_query
-from bot.cards import render
 from bot.digest import facts
 from bot.digest.fetch import DigestDataError, Progress, fetch_rows
 from bot.digest.history import read_and_remember
 from bot.digest.nudges import send_nudges
 from bot.feishu.errors import ChatUnreachable, FeishuError
+from bot.insights import incidents
 from bot.queries import TENANT, Place
+from bot.render.cards import render
 from bot.respond import Responder
 from bot.store import Subscription
 
@@ -182,7 +182,7 @@ def _week_no_shows(responder: Responder, day: date, fetched: list[facts.NoShow],
     """No-shows of day-6..day: `fetched` covers first..day; older days come from the store or,
     when not remembered, from Feishu (in chunks, remembered for next time). [] when unreadable."""
     tz, store = responder.settings.bot.tz, responder.store
-    start = day - timedelta(days=insights.REPEAT_DAYS - 1)
+    start = day - timedelta(days=incidents.REPEAT_DAYS - 1)
     known = facts.known_no_shows(store, start, first - timedelta(days=1), tz)
     found = fetched + [n for items in known.values() for n in items]
     missing = [d for d in facts.days_between(start, first - timedelta(days=1)) if d not in known]

@@ -29,11 +29,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import metrics
 from bot.config import parse_clock
 from bot.digest.history import fill_history, missing_days
 from bot.digest.run import DigestRun, run_digests
 from bot.digest.weekly import run_weekly_digests
+from bot.observe import metrics
 from bot.respond import Responder
 
 log = logging.getLogger(__name__)

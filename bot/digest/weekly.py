@@ -16,10 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import cast
 
-from bot import usage
 from bot.answer.digest import add_counts
 from bot.answer.weekly_digest import WeekData, answer_weekly_digest, week_of, weekly_query
-from bot.cards import render
 from bot.digest import facts
 from bot.digest.fetch import DigestDataError, Progress, read_chunks
 from bot.digest.history import read_and_remember
@@ -33,7 +31,9 @@ from bot.digest.run import (
 )
 from bot.feishu.errors import FeishuError
 from bot.feishu.models import Reservation, Room
-from bot.insights import Counts, NoShowMark
+from bot.insights import usage, working_time
+from bot.insights.incidents import Counts, NoShowMark
+from bot.render.cards import render
 from bot.respond import Responder
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class _Fits:
 class _Week:
     """Per-room sums over the chunks of a week."""
 
-    def __init__(self, responder: Responder, window: usage.Window) -> None:
+    def __init__(self, responder: Responder, window: working_time.Window) -> None:
         self.rooms = responder.directory.get().rooms
         self.window, self.tz = window, responder.settings.bot.tz
         self.days: list[dict[str, Counts]] = []
@@ -170,7 +170,7 @@ def fetch_week_data(responder: Responder, first: date, last: date, progress: Pro
     """Read the week (up to now) chunk by chunk (of `chunk` days, default: sized to the tenant)
     into per-room numbers; remember finished days."""
     now, store, tz = responder.now(), responder.store, responder.settings.bot.tz
-    window = usage.Window(first, last, now, responder.settings.insights.working)
+    window = working_time.Window(first, last, now, responder.settings.insights.working)
     week = _Week(responder, window)
     for lo, hi, rows, method in read_chunks(responder, first, min(last, now.date()), progress,
                                             chunk):

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dtime
 
-from bot import metrics
 from bot.feishu.models import Reservation
+from bot.observe import metrics
 
 MAX_ENTRIES = 256  # days x scopes; a small tenant uses one entry per day
 

@@ -16,6 +16,7 @@ from lark_oapi.api.im.v1 import (
     ReplyMessageRequestBody,
 )
 
+from bot.feishu.base import GatewayBase
 from bot.feishu.models import SentMessage
 from bot.feishu.resilience import Deadline
 from bot.feishu.transport import Reply, Transport
@@ -88,3 +89,39 @@ def _sent(reply: Reply) -> SentMessage:
              extra={"log_id": reply.log_id})
     return SentMessage(message_id=str(data.get("message_id") or ""),
                        chat_id=str(data.get("chat_id") or ""))
+
+
+class MessageCalls(GatewayBase):
+    """Send, reply and patch messages (cards and text)."""
+
+    def send_card(self, receive_id: str, card: dict[str, Any], *,
+                  receive_id_type: str = "chat_id", uuid: str | None = None) -> SentMessage:
+        """Post an interactive card to a chat or user."""
+        return send_message(self._client, self._transport, self._deadline(),
+                            receive_id=receive_id, receive_id_type=receive_id_type,
+                            msg_type="interactive", content=card_content(card), uuid=uuid)
+
+    def send_text(self, receive_id: str, text: str, *, receive_id_type: str = "chat_id",
+                  uuid: str | None = None) -> SentMessage:
+        """Post a text message to a chat or user."""
+        return send_message(self._client, self._transport, self._deadline(),
+                            receive_id=receive_id, receive_id_type=receive_id_type,
+                            msg_type="text", content=text_content(text), uuid=uuid)
+
+    def reply_card(self, message_id: str, card: dict[str, Any], *,
+                   uuid: str | None = None) -> SentMessage:
+        """Reply to a message with an interactive card."""
+        return reply_message(self._client, self._transport, self._deadline(),
+                             message_id=message_id, msg_type="interactive",
+                             content=card_content(card), uuid=uuid)
+
+    def reply_text(self, message_id: str, text: str, *, uuid: str | None = None) -> SentMessage:
+        """Reply to a message with text."""
+        return reply_message(self._client, self._transport, self._deadline(),
+                             message_id=message_id, msg_type="text",
+                             content=text_content(text), uuid=uuid)
+
+    def patch_card(self, message_id: str, card: dict[str, Any]) -> None:
+        """Replace the card of a message the bot sent (PATCH im/v1/messages/:message_id)."""
+        patch_message(self._client, self._transport, self._deadline(),
+                      message_id=message_id, content=card_content(card))

@@ -17,7 +17,6 @@ import requests
 from lark_oapi.core.exception import ObtainAccessTokenException, UnmarshalException
 from lark_oapi.core.token import TokenManager
 
-from bot import metrics
 from bot.feishu.classify import (
     TOKEN_INVALID_CODES,
     error_for,
@@ -28,6 +27,7 @@ from bot.feishu.classify import (
 from bot.feishu.errors import LOCAL_CODE, FeishuError, FeishuUnavailable, RateLimited
 from bot.feishu.models import CallCounter
 from bot.feishu.resilience import Deadline, RateLimiter, backoff_delay, reset_seconds
+from bot.observe import metrics
 
 log = logging.getLogger(__name__)
 

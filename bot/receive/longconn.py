@@ -4,24 +4,13 @@
     link.status()      # LinkStatus: connected or not, since when, how many connects, last error
     link.stop()
 
-Frames are plaintext: the channel is authenticated by the app's credentials, so there is nothing to
-verify (contract 2.9). Each frame's payload is the same schema 2.0 envelope a webhook delivers, so
-it goes through the same strict `events.to_event` into the same inbox. What the ACK says:
-
-| frame                                           | ACK code | recorded?                  |
-|-------------------------------------------------|----------|----------------------------|
-| a message, bot added/removed, chat disbanded    | 200      | yes, committed before ACK  |
-| card.action.trigger                             | 200 with the new card or a toast (ClickDesk, < 3 s) | yes |
-| a duplicate delivery                            | 200      | already                    |
-| an event type roombot does not handle           | 200      | no                         |
-| not JSON, not an event, wrong field types, > 1 MiB | 200 (logged: a re-delivery could not fix it) | no |
-| the store cannot record it                      | 500, so Feishu re-delivers | no               |
+What each frame's ACK says is socket_door.py's; the SDK client subclass is sdk_socket.py.
 
 How the SDK (1.7.5) is run, and why:
 - `Client.start()` blocks forever on the module global `lark_oapi.ws.client.loop`. The client runs
   in its own thread on its own loop (the global points at it; one client per process).
 - The SDK calls handlers synchronously on that loop, one frame at a time, so a card click waiting
-  for Feishu would hold up every other ACK and the pings. `_Socket` runs each frame's handler on
+  for Feishu would hold up every other ACK and the pings. `SdkSocket` runs each frame's handler on
   a thread pool instead and writes the ACK when it is done; it also gets the raw payload this way
   (no typed SDK objects to marshal back) and never logs message text.
 - Reconnecting is ours, not the SDK's (`auto_reconnect=False`): a ClientException while the SDK
@@ -34,8 +23,6 @@ How the SDK (1.7.5) is run, and why:
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 import random
 import threading
@@ -44,72 +31,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import lark_oapi as lark
 import lark_oapi.ws.client as ws_client
-from lark_oapi.ws.const import HEADER_BIZ_RT, HEADER_MESSAGE_ID, HEADER_SEQ, HEADER_SUM, HEADER_TYPE
-from lark_oapi.ws.enum import MessageType
 from lark_oapi.ws.exception import ClientException
 
-from bot import metrics
 from bot.config import FeishuSettings
-from bot.receive.clicks import ClickDesk
-from bot.receive.events import CardAction, Ignored, Inbound, to_event
-from bot.receive.inbox import Inbox
-from bot.receive.verify import MAX_BODY_BYTES, Malformed, RejectedRequest, loads_object
-from bot.store import StoreError
+from bot.observe import metrics
+from bot.receive.sdk_socket import SdkSocket, close_client, stop_soon
+from bot.receive.socket_door import ACK_FAILED, Ack, SocketDoor
+
+__all__ = ["LinkStatus", "LongConnection", "SocketDoor"]
 
 log = logging.getLogger(__name__)
 
-DOOR = "long_connection"
-ACK_OK, ACK_FAILED = 200, 500  # the only codes the SDK sends; 500 makes Feishu re-deliver
 WATCHDOG_SECONDS = 2.0  # how often the watchdog looks
 SILENT_PINGS = 3  # no frame for this many ping intervals (+ margin): rebuild the client
 STABLE_SECONDS = 60.0  # a connection that lasted this long resets the back-off
-CLOSE_SECONDS = 2.0  # closing a client never takes longer than this
-Ack = tuple[int, dict[str, Any] | None]
-
-
-class SocketDoor:
-    """One frame's payload in, the ACK out: convert strictly, record, answer clicks in place."""
-
-    def __init__(self, inbox: Inbox, clicks: ClickDesk) -> None:
-        self.inbox = inbox
-        self.clicks = clicks
-
-    def handle(self, payload: bytes) -> Ack:
-        """The ACK code and the callback's body (None for events) for one plaintext envelope."""
-        started, event_type = time.monotonic(), "unknown"
-        try:
-            if len(payload) > MAX_BODY_BYTES:
-                raise Malformed("frame payload over 1 MiB")
-            envelope = loads_object(payload, "frame payload")
-            event_type = _event_type(envelope)
-            ack = self._take(to_event(envelope))
-        except RejectedRequest as exc:
-            log.warning("long connection: dropped a frame (%s)", exc.reason)
-            ack = ACK_OK, None
-        metrics.event_received(DOOR, event_type, ack[0], time.monotonic() - started)
-        return ack
-
-    def _take(self, event: Inbound | Ignored) -> Ack:
-        if isinstance(event, Ignored):
-            log.info("event %s: type %s acknowledged, nothing to do", event.event_id,
-                     event.event_type)
-            return ACK_OK, None
-        try:
-            if isinstance(event, CardAction):
-                return ACK_OK, self.clicks.answer(event)
-            self.inbox.record(event)
-        except StoreError as exc:
-            log.error("event %s: not recorded, Feishu will re-deliver: %s", event.event_id, exc)
-            return ACK_FAILED, None
-        return ACK_OK, None
-
-
-def _event_type(envelope: dict[str, Any]) -> str:
-    header = envelope.get("header")
-    kind = header.get("event_type") if isinstance(header, dict) else None
-    return kind if isinstance(kind, str) else "unknown"
 
 
 @dataclass(frozen=True)
@@ -149,63 +85,6 @@ class Backoff:
         return delay + random.uniform(0, self.jitter)
 
 
-class _Socket(lark.ws.Client):  # type: ignore[misc]
-    """lark.ws.Client whose handlers run on a pool, which notes every frame and ends its loop
-    when its connection ends (instead of the SDK's reconnect)."""
-
-    def __init__(self, link: LongConnection, feishu: FeishuSettings) -> None:
-        super().__init__(feishu.app_id, feishu.app_secret, log_level=lark.LogLevel.WARNING,
-                         domain=feishu.domain, auto_reconnect=False)
-        self.link = link
-        self.heard = time.monotonic()
-
-    async def _connect(self) -> None:
-        await super()._connect()
-        self.heard = time.monotonic()
-        self.link._connected(self._conn_id, self._ping_interval)
-
-    async def _receive_message_loop(self) -> None:
-        try:
-            await super()._receive_message_loop()  # with auto_reconnect=False it ends by raising
-        except Exception as exc:  # (not CancelledError: that is us closing the client)
-            log.debug("long connection: the receive loop ended", exc_info=True)
-            self.link._lost(f"connection lost ({type(exc).__name__}: {exc})")
-        else:
-            self.link._lost("connection lost")
-
-    async def _handle_message(self, msg: bytes) -> None:
-        self.heard = time.monotonic()
-        await super()._handle_message(msg)
-
-    def _configure(self, conf: Any) -> None:
-        super()._configure(conf)
-        self.link._advised(conf.ReconnectInterval, conf.ReconnectNonce, conf.PingInterval)
-
-    async def _handle_data_frame(self, frame: Any) -> None:
-        """Run the door on a pool thread, then ACK with the same frame (as the SDK does)."""
-        headers = frame.headers
-        payload = frame.payload
-        parts = int(ws_client._get_by_key(headers, HEADER_SUM))
-        if parts > 1:
-            payload = self._combine(ws_client._get_by_key(headers, HEADER_MESSAGE_ID), parts,
-                                    int(ws_client._get_by_key(headers, HEADER_SEQ)), payload)
-            if payload is None:  # more parts to come
-                return
-        if ws_client._get_by_key(headers, HEADER_TYPE) != MessageType.EVENT.value:
-            log.warning("long connection: dropped a non-event frame; subscribe callbacks in "
-                        "long-connection mode so card clicks arrive as events")
-            return
-        started = time.monotonic()
-        code, body = await self.link._run_door(payload)
-        header = headers.add()
-        header.key, header.value = HEADER_BIZ_RT, str(int((time.monotonic() - started) * 1000))
-        ack: dict[str, Any] = {"code": code}
-        if body is not None:
-            ack["data"] = base64.b64encode(json.dumps(body, ensure_ascii=False).encode()).decode()
-        frame.payload = json.dumps(ack).encode()
-        await self._write_message(frame.SerializeToString())
-
-
 class LongConnection:
     """Keeps one `lark.ws.Client` connected in a daemon thread; rebuilds it when it dies."""
 
@@ -235,7 +114,7 @@ class LongConnection:
             self._stopping.set()
             loop = self._loop
         if loop is not None:
-            _stop_soon(loop)
+            stop_soon(loop)
         self._thread.join(timeout)
         self._pool.shutdown(wait=True)
         self._set(state="stopped", conn_id="")
@@ -285,9 +164,9 @@ class LongConnection:
             self._loop = loop
         self._set(state="connecting")
         log.info("long connection: connecting to %s as %s", self.feishu.domain, self.feishu.app_id)
-        client: _Socket | None = None
+        client: SdkSocket | None = None
         try:
-            client = _Socket(self, self.feishu)
+            client = SdkSocket(self, self.feishu)
             loop.create_task(self._watch(client))
             client.start()  # returns only by raising: the loop was stopped, or connecting failed
             return "stopped"
@@ -300,11 +179,11 @@ class LongConnection:
             log.debug("long connection: connecting failed", exc_info=True)
             return repr(exc)
         finally:
-            _close(loop, client)
+            close_client(loop, client)
             with self._changed:
                 self._loop = None
 
-    async def _watch(self, client: _Socket) -> None:
+    async def _watch(self, client: SdkSocket) -> None:
         """Stop the loop of a client that has heard nothing for SILENT_PINGS ping intervals."""
         while True:
             await asyncio.sleep(self.watchdog_seconds)
@@ -315,7 +194,7 @@ class LongConnection:
                 self._set(last_error=f"silent for {silent:.0f} s")
                 asyncio.get_running_loop().stop()
 
-    async def _run_door(self, payload: bytes) -> Ack:
+    async def run_door(self, payload: bytes) -> Ack:
         try:
             return await asyncio.get_running_loop().run_in_executor(self._pool, self.door.handle,
                                                                     payload)
@@ -325,7 +204,7 @@ class LongConnection:
 
     # -- callbacks from the client, on its loop ----------------------------------------------
 
-    def _connected(self, conn_id: str, ping_seconds: float) -> None:
+    def on_connected(self, conn_id: str, ping_seconds: float) -> None:
         connects = self.status().connects + 1
         self._set(state="connected", conn_id=conn_id, connects=connects, last_error="")
         metrics.LONG_CONNECTION_UP.set(1)
@@ -334,12 +213,12 @@ class LongConnection:
         log.info("long connection up (conn_id=%s, connect #%d, ping every %s s)", conn_id,
                  connects, ping_seconds)
 
-    def _lost(self, why: str) -> None:
+    def on_lost(self, why: str) -> None:
         if not self._stopping.is_set() and self.status().connected:
             self._set(last_error=why)
         asyncio.get_running_loop().stop()
 
-    def _advised(self, interval: float, nonce: float, ping: float) -> None:
+    def on_advised(self, interval: float, nonce: float, ping: float) -> None:
         """Feishu's ClientConfig: the back-off's ceiling and jitter, and the ping interval."""
         self.backoff.ceiling = max(0.1, float(interval))
         self.backoff.jitter = max(0.0, float(nonce))
@@ -352,27 +231,3 @@ class LongConnection:
                 values["since"] = time.time()
             self._status = LinkStatus(**values)
             self._changed.notify_all()
-
-
-def _stop_soon(loop: asyncio.AbstractEventLoop) -> None:
-    try:
-        loop.call_soon_threadsafe(loop.stop)
-    except RuntimeError:  # already closed
-        pass
-
-
-def _close(loop: asyncio.AbstractEventLoop, client: _Socket | None) -> None:
-    """Cancel the SDK's tasks (receive, ping, cache cron, watchdog), close the socket and the loop."""
-    try:
-        tasks = asyncio.all_tasks(loop)
-        for task in tasks:
-            task.cancel()
-        if tasks:  # bounded: the SDK's ping loop sleeps again in a `finally` when cancelled
-            loop.run_until_complete(asyncio.wait(tasks, timeout=CLOSE_SECONDS))
-        if client is not None:
-            loop.run_until_complete(asyncio.wait_for(client._disconnect(), CLOSE_SECONDS))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-    except Exception:  # closing a broken connection: nothing more to do
-        log.debug("long connection: closing the client failed", exc_info=True)
-    finally:
-        loop.close()

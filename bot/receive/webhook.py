@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from bot import metrics
+from bot.observe import metrics
 from bot.receive.clicks import ClickDesk
 from bot.receive.events import CardAction, Ignored, to_event
 from bot.receive.inbox import Inbox

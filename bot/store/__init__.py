@@ -9,8 +9,8 @@ import time
 from collections.abc import Callable
 from typing import ClassVar
 
-from bot.store.db import MIGRATIONS, Database, StoreError, _Backend
-from bot.store.directory import DIRECTORY_SQL, DirectorySnapshot, DirectoryTable
+from bot.directory.table import DIRECTORY_SQL, DirectorySnapshot, DirectoryTable
+from bot.store.db import MIGRATIONS, Backend, Database, StoreError
 from bot.store.events import EVENT_SQL, EventTable, InboundEvent
 from bot.store.leases import LEASE_SQL, LeaseTable
 from bot.store.subscriptions import (
@@ -32,7 +32,7 @@ class Store(EventTable, SubscriptionTable, LeaseTable, DirectoryTable, Database)
 
     SQL: ClassVar[dict[str, str]] = {**EVENT_SQL, **SUBSCRIPTION_SQL, **LEASE_SQL, **DIRECTORY_SQL}
 
-    def __init__(self, backend: _Backend, *, clock: Callable[[], float] = time.time,
+    def __init__(self, backend: Backend, *, clock: Callable[[], float] = time.time,
                  max_attempts: int = MAX_EVENT_ATTEMPTS) -> None:
         super().__init__(backend, clock=clock)
         self.max_attempts = max_attempts

@@ -40,7 +40,7 @@ from bot.understand.intent import Intent, signals
 from bot.understand.where import Where, locate, locate_area
 
 if TYPE_CHECKING:
-    from bot.directory import Directory
+    from bot.directory.tree import Directory
     from bot.understand.reading import Reading
 
 Builder = Callable[["Reading", datetime, "Directory", int], Query]

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import actions
 from bot.queries import TENANT, FindFree, Lang, Place, Window
+from bot.understand import actions
 
 if TYPE_CHECKING:
-    from bot.directory import Directory
+    from bot.directory.tree import Directory
 
 DATE, START, END, PEOPLE, PLACE = "rf_date", "rf_start", "rf_end", "rf_people", "rf_place"
 FIELDS = (DATE, START, END, PEOPLE, PLACE)
@@ -36,7 +36,7 @@ ANYWHERE = "anywhere"
 MAX_TEXT = 64  # longer than any value the form's components can produce
 MAX_PEOPLE = 1000
 MAX_WINDOW = timedelta(hours=12)
-MAX_DAYS_AWAY = 90  # as far as a button may ask (bot/actions.py MAX_DISTANCE)
+MAX_DAYS_AWAY = 90  # as far as a button may ask (bot/understand/actions.py MAX_DISTANCE)
 
 _OFFSET = r"(?: [+-]\d{4})?"
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})" + _OFFSET)

@@ -29,7 +29,7 @@ from bot.understand.spelling import correct
 from bot.understand.where import surface
 
 if TYPE_CHECKING:
-    from bot.directory import Directory
+    from bot.directory.tree import Directory
 
 _CAPITAL_ROOM = re.compile(r"\S\s+Room\b")
 

@@ -17,7 +17,7 @@ from bot.understand.lexicon import KNOWN_EN, ZH_WORDS
 from bot.understand.normalise import is_cjk
 
 if TYPE_CHECKING:
-    from bot.directory import Directory
+    from bot.directory.tree import Directory
     from bot.understand.names import NameIndex
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff]+")

@@ -21,7 +21,7 @@ from bot.understand.normalise import fold_name
 from bot.understand.rooms import FloorMention, floor_places, narrow
 
 if TYPE_CHECKING:
-    from bot.directory import Directory
+    from bot.directory.tree import Directory
     from bot.understand.reading import Reading
 
 SURE = 0.85  # an unknown name this similar to exactly one room is taken as that room

@@ -10,7 +10,7 @@ import pytest
 
 from bot.answer import AnswerContext
 from bot.config import PrivacySettings, Settings
-from bot.directory import Directory
+from bot.directory.tree import Directory
 from bot.feishu.gateway import FeishuGateway
 from bot.sandbox import Sandbox
 

@@ -6,14 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from bot import actions
 from bot.answer import router
 from bot.answer.timeline import merge
 from bot.answer.windows import next_day_start
-from bot.cards import render
 from bot.feishu.gateway import API_FREEBUSY, API_RESERVATIONS
 from bot.queries import IsFree, WhoBooked, Window
-from bot.understand import parse
+from bot.render.cards import render
+from bot.understand import actions, parse
 from tests.answer.conftest import NOW, api_calls
 
 

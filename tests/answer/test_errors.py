@@ -11,7 +11,8 @@ import pytest
 from bot.answer import router
 from bot.answer.windows import whole_day
 from bot.config import Settings
-from bot.directory import Directory, DirectoryCache
+from bot.directory.cache import DirectoryCache
+from bot.directory.tree import Directory
 from bot.feishu.errors import FeishuUnavailable
 from bot.feishu.gateway import FeishuGateway
 from bot.queries import Help, WhoBooked

@@ -8,17 +8,16 @@ from typing import Any
 
 import pytest
 
-from bot import actions
 from bot.answer import AnswerContext, router
 from bot.answer.finder import MAX_PLACE_OPTIONS
 from bot.answer.search import ENOUGH, ROUNDS
-from bot.cards import MAX_CARD_BYTES, card_bytes, render
 from bot.config import Settings
-from bot.directory import Directory
+from bot.directory.tree import Directory
 from bot.feishu.gateway import API_FREEBUSY
 from bot.queries import TENANT, FindFree, Help, IsFree, Place, Window
+from bot.render.cards import MAX_CARD_BYTES, card_bytes, render
 from bot.sandbox import Sandbox
-from bot.understand import parse
+from bot.understand import actions, parse
 from tests.answer.conftest import NOW, api_calls, fixed_clock, make_gateway
 
 WINDOW = Window(NOW.replace(hour=14, minute=0), NOW.replace(hour=15, minute=0))

@@ -4,12 +4,11 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from bot import actions
 from bot.answer.report import answer_report, report_days
-from bot.cards import render
-from bot.insights import analyse
+from bot.insights.incidents import analyse
 from bot.queries import Report
-from bot.understand import parse
+from bot.render.cards import render
+from bot.understand import actions, parse
 from tests.answer.conftest import NOW, SH, Ctx, api_calls
 
 LIST = "/open-apis/vc/v1/resource_reservation_list"

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.answer import AnswerContext, router
-from bot.cards import render
 from bot.config import DigestSettings, Settings
-from bot.directory import Directory
+from bot.directory.tree import Directory
 from bot.feishu.gateway import FeishuGateway
 from bot.queries import ListSubscriptions, Place, Reply, Subscribe, Unsubscribe
+from bot.render.cards import render
 from bot.sandbox import Sandbox
 from bot.store import Store
 from bot.understand import parse

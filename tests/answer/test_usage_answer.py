@@ -1,5 +1,5 @@
 """Usage answers (utilisation, peak hours, idle rooms, room sizes) against the sandbox at a fixed
-clock: every number is checked against bot.usage run independently on the sandbox's own rows, the
+clock: every number is checked against bot.insights.usage run independently on the sandbox's own rows, the
 charts against the card rules (shape, at most 5 a card, 30 KB), the biggest case on 2,000 rooms.
 """
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from bot import actions, insights, usage
 from bot.answer.report import report_days
 from bot.answer.usage import (
     MAX_BARS,
@@ -23,20 +22,21 @@ from bot.answer.usage import (
     previous_window,
     usage_data,
 )
-from bot.cards import MAX_CARD_BYTES, CardError, card_bytes, render, validate
-from bot.cardtext import card_to_text
 from bot.config import ConfigError, InsightsSettings, settings_from_dict
-from bot.directory import Directory
+from bot.directory.tree import Directory
 from bot.feishu.models import Reservation
+from bot.insights import outcomes, usage, working_time
 from bot.queries import TENANT, USAGE_FOCUSES, Lang, Place, Reply, Usage, Window
+from bot.render.cards import MAX_CARD_BYTES, CardError, card_bytes, render, validate
+from bot.render.text import card_to_text
 from bot.sandbox.tenant import Tenant
-from bot.understand import parse
+from bot.understand import actions, parse
 from tests.answer.conftest import NOW, SH, Ctx, api_calls
 
 LANGS: tuple[Lang, ...] = ("en", "zh")
 EXPORT = "/open-apis/vc/v1/exports/resource_reservation_list"
 DAY = timedelta(days=1)
-WORKING = usage.WorkingTime()  # Monday to Friday, 09:00-18:00
+WORKING = working_time.WorkingTime()  # Monday to Friday, 09:00-18:00
 LAST_30 = Window(datetime(2024, 4, 14, tzinfo=SH), NOW, True, "last 30 days")
 YESTERDAY = Window(datetime(2024, 5, 13, tzinfo=SH), datetime(2024, 5, 14, tzinfo=SH), True, "yesterday")
 
@@ -44,15 +44,15 @@ YESTERDAY = Window(datetime(2024, 5, 13, tzinfo=SH), datetime(2024, 5, 14, tzinf
 # ------------------------------------------------------------------------------------ helpers
 
 def truth(sb: Any, query: Usage, directory: Directory,
-          working: usage.WorkingTime = WORKING) -> tuple[list[Reservation], usage.Window]:
+          working: working_time.WorkingTime = WORKING) -> tuple[list[Reservation], working_time.Window]:
     """The sandbox's own rows for the query's days, de-duplicated, and the usage window."""
     days = report_days(query.window, NOW)
-    rows = insights.dedupe(r for d in days for r in sb.tenant.reservations_on(d))
-    return rows, usage.Window(days[0], days[-1], NOW, working)
+    rows = outcomes.dedupe(r for d in days for r in sb.tenant.reservations_on(d))
+    return rows, working_time.Window(days[0], days[-1], NOW, working)
 
 
 def expected_total(sb: Any, query: Usage, directory: Directory) -> tuple[dict[str, Any], tuple[usage.RoomUsage, ...]]:
-    """The place's numbers as bot.usage computes them from the sandbox rows."""
+    """The place's numbers as bot.insights.usage computes them from the sandbox rows."""
     rows, window = truth(sb, query, directory)
     measured = usage.measure(rows, directory.place_rooms(query.place), window)
     total = usage.group(measured)
@@ -266,7 +266,7 @@ def test_custom_working_time_changes_the_measure(sb, ctx: Ctx) -> None:
     default, longer = answer_usage(query, base), answer_usage(query, weekend)
     assert longer.data["total"]["working"] > default.data["total"]["working"]
     assert longer.data["working"]["count"] == 7 and default.data["working"]["count"] == 5
-    rows, window = truth(sb, query, base.directory, usage.WorkingTime.parse("08:00-20:00", usage.DAY_NAMES))
+    rows, window = truth(sb, query, base.directory, working_time.WorkingTime.parse("08:00-20:00", working_time.DAY_NAMES))
     total = usage.group(usage.measure(rows, base.directory.place_rooms(query.place), window))
     assert longer.data["total"]["util"] == round(100 * total.utilisation, 1)
 
@@ -274,7 +274,7 @@ def test_custom_working_time_changes_the_measure(sb, ctx: Ctx) -> None:
 def test_insights_settings_fail_naming_the_key() -> None:
     feishu = {"app_id": "a", "app_secret": "b"}
     settings = settings_from_dict({"feishu": feishu, "insights": {"working_hours": "08:30-17:30"}}, {})
-    assert settings.insights.working == usage.WorkingTime(time(8, 30), time(17, 30))
+    assert settings.insights.working == working_time.WorkingTime(time(8, 30), time(17, 30))
     for bad, key in (({"working_hours": "18:00-09:00"}, "insights.working_hours"),
                      ({"working_hours": "nine to six"}, "insights.working_hours"),
                      ({"working_days": ["Mon", "Funday"]}, "insights.working_days"),
@@ -313,7 +313,7 @@ def big_card(directory: Directory, rows: list[Reservation], lang: Lang, focus: s
     rewrites every room, floor and building name the card shows."""
     query = Usage(lang, TENANT, LAST_30, focus)  # type: ignore[arg-type]
     days = report_days(LAST_30, NOW)
-    data = usage_data(query, rows, directory.place_rooms(TENANT), usage.Window(days[0], days[-1], NOW),
+    data = usage_data(query, rows, directory.place_rooms(TENANT), working_time.Window(days[0], days[-1], NOW),
                       directory)
     for item in (i for key in ("rooms", "idle", "least", "sizes") for i in data.get(key, [])):
         item.update(name=rename(item["name"]), where=rename(item["where"]))

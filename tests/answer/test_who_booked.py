@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from bot.answer import router
 from bot.answer.windows import day_start, whole_day
-from bot.cards import render
 from bot.feishu.gateway import API_FREEBUSY, API_RESERVATIONS
 from bot.queries import WhoBooked, Window
+from bot.render.cards import render
 from tests.answer.conftest import NOW, api_calls
 
 TODAY = whole_day(NOW, "today")

@@ -11,13 +11,18 @@ import pytest
 
 from bot.answer import AnswerContext
 from bot.answer.digest import answer_digest, day_data, digest_query, room_counts
-from bot.cards import render
-from bot.cardtext import card_to_text
 from bot.config import FeishuSettings, PrivacySettings, Settings
-from bot.directory import Directory
+from bot.directory.tree import Directory
 from bot.feishu.models import Reservation, Room, RoomLevel
-from bot.insights import RELEASED_BY_SENSOR, RELEASED_MANUALLY, RELEASED_NO_CHECK_IN, TIMED_OUT
+from bot.insights.outcomes import (
+    RELEASED_BY_SENSOR,
+    RELEASED_MANUALLY,
+    RELEASED_NO_CHECK_IN,
+    TIMED_OUT,
+)
 from bot.queries import TENANT
+from bot.render.cards import render
+from bot.render.text import card_to_text
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2025, 11, 17)

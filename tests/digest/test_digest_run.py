@@ -14,7 +14,7 @@ import pytest
 from bot.config import DigestSettings, PrivacySettings, Settings, StorageSettings
 from bot.digest.facts import NO_SHOW_ROWS, ROOM_COUNTS
 from bot.digest.run import DigestRun, digest_kind, fetch_rows, run_digests
-from bot.insights import analyse, no_show_marks, offenders
+from bot.insights.incidents import analyse, no_show_marks, offenders
 from bot.respond import Responder
 from bot.sandbox import Sandbox
 from bot.store import Store

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import insights
 from bot.config import (
     ConfigError,
     DigestSettings,
@@ -23,6 +22,7 @@ from bot.config import (
 )
 from bot.digest.nudges import UNREACHABLE_CODES, receiver
 from bot.digest.run import DigestRun, run_digests
+from bot.insights import outcomes
 from bot.respond import Responder
 from bot.sandbox import Sandbox
 from bot.sandbox.messages import p2p_chat_id
@@ -53,11 +53,11 @@ def make(sb: Sandbox, url: str, *, on: bool = True, threshold: int = 2,
 def due(sb: Sandbox, threshold: int = 2) -> dict[str, int]:
     """Ground truth: open_id -> no-shows in DAY-6..DAY, for people at or over the threshold."""
     start = datetime.combine(DAY - timedelta(days=6), time(0), TZ)
-    rows = insights.dedupe(sb.tenant.reservations(start, datetime.combine(DAY + timedelta(days=1),
+    rows = outcomes.dedupe(sb.tenant.reservations(start, datetime.combine(DAY + timedelta(days=1),
                                                                             time(0), TZ)))
     days = [DAY - timedelta(days=n) for n in range(7)]
-    misses = Counter(r.reserver_id for r in insights.starting_on(rows, days, TZ)
-                     if insights.outcome(r) == "no_show")
+    misses = Counter(r.reserver_id for r in outcomes.starting_on(rows, days, TZ)
+                     if outcomes.outcome(r) == "no_show")
     return {who: n for who, n in misses.items() if n >= threshold}
 
 

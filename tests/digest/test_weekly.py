@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import insights, usage
-from bot.cards import MAX_CARD_BYTES, card_bytes
 from bot.config import Settings, StorageSettings
 from bot.digest.fetch import chunks
 from bot.digest.run import DigestRun, run_digests
 from bot.digest.weekly import fetch_week_data, last_complete_week, run_weekly_digests
+from bot.insights import incidents, outcomes, usage, working_time
+from bot.render.cards import MAX_CARD_BYTES, card_bytes
 from bot.respond import Responder
 from bot.sandbox import Sandbox
 from bot.store import Store
@@ -54,7 +54,7 @@ def week_rows(sb: Sandbox, first: date, last: date) -> list:
     start = datetime.combine(first, time(0), TZ)
     end = min(datetime.combine(last + timedelta(days=1), time(0), TZ), NOW)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    return insights.dedupe(insights.starting_on(sb.tenant.reservations(start, end), days, TZ))
+    return outcomes.dedupe(outcomes.starting_on(sb.tenant.reservations(start, end), days, TZ))
 
 
 def test_last_complete_week_and_chunks() -> None:
@@ -73,13 +73,13 @@ def test_the_weekly_card_has_the_weeks_numbers_and_two_charts(sb: Sandbox, servi
     [card] = run.cards
     body = json.dumps(card, ensure_ascii=False)
     rows = week_rows(sb, WEEK, WEEK + timedelta(days=6))
-    truth = insights.count(rows)
-    before = insights.count(week_rows(sb, WEEK - timedelta(days=7), WEEK - timedelta(days=1)))
+    truth = incidents.count(rows)
+    before = incidents.count(week_rows(sb, WEEK - timedelta(days=7), WEEK - timedelta(days=1)))
     assert f"{truth.no_shows} no-shows" in body and f"{truth.early_releases} early releases" in body
     change = truth.no_shows - before.no_shows
     assert (f"+{change} vs the week before" if change > 0 else f"−{-change} vs the week before"
             if change < 0 else "same as the week before") in body
-    window = usage.Window(WEEK, WEEK + timedelta(days=6), NOW)
+    window = working_time.Window(WEEK, WEEK + timedelta(days=6), NOW)
     measured = usage.measure(rows, services.directory.get().rooms, window)
     assert f"Utilisation {round(100 * usage.group(measured).utilisation, 1)}%" in body
     charts = [e for e in card["body"]["elements"] if e["tag"] == "chart"]
@@ -121,7 +121,7 @@ def test_a_week_that_contains_today_is_counted_up_to_now(sb: Sandbox, services: 
     assert "本周尚未结束" in body
     rows = week_rows(sb, date(2025, 11, 17), date(2025, 11, 23))
     assert rows and max(r.start for r in rows) < NOW
-    assert f"未签到 {insights.count(rows).no_shows} 次" in body
+    assert f"未签到 {incidents.count(rows).no_shows} 次" in body
     assert run_weekly_digests(services, day=date(2025, 11, 24), dry_run=True).failed  # not begun
 
 

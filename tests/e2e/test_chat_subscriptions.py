@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.cardtext import card_to_text
 from bot.cli import main
+from bot.render.text import card_to_text
 from tests.e2e.harness import CJK, RunningBot, push_event
 
 

@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 import requests
 
-from bot.cardtext import card_to_text
 from bot.config import Settings, StorageSettings, load_settings
 from bot.demo import run_demo
 from bot.doctor import run_doctor
 from bot.receive.clicks import ClickDesk
 from bot.receive.inbox import Inbox
 from bot.receive.longconn import LongConnection, SocketDoor
+from bot.render.text import card_to_text
 from bot.respond import Responder
 from bot.sandbox import ClientConfig, Delivery, Sandbox
 from bot.sandbox import LongConnection as FeishuSide

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.cardtext import card_to_text
+from bot.render.text import card_to_text
 from tests.e2e.harness import ServeProcess, free_port, serve, serve_config
 
 

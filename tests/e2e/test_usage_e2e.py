@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import insights, usage
-from bot.cards import MAX_CARD_BYTES, card_bytes
-from bot.cardtext import card_to_text
+from bot.insights import outcomes, usage, working_time
+from bot.render.cards import MAX_CARD_BYTES, card_bytes
+from bot.render.text import card_to_text
 from tests.e2e.harness import CJK, RunningBot
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -52,8 +52,8 @@ def test_the_utilisation_card_matches_the_tenants_own_rows(bot: RunningBot) -> N
     now = datetime.now(TZ)
     monday = now.date() - timedelta(days=now.weekday() + 7)
     days = [monday + timedelta(days=n) for n in range(7)]
-    rows = insights.dedupe(r for d in days for r in bot.sandbox.tenant.reservations_on(d))
-    measured = usage.measure(rows, bot.sandbox.tenant.rooms, usage.Window(days[0], days[-1], now))
+    rows = outcomes.dedupe(r for d in days for r in bot.sandbox.tenant.reservations_on(d))
+    measured = usage.measure(rows, bot.sandbox.tenant.rooms, working_time.Window(days[0], days[-1], now))
     total = usage.group(measured)
     text = str(card_to_text(card))
     assert f"Utilisation {round(100 * total.utilisation, 1)}%" in text

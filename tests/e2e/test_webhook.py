@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.cardtext import card_to_text
+from bot.render.text import card_to_text
 from tests.e2e.harness import CJK, RunningBot, push_event, signed, start_bot
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -13,14 +13,14 @@ from feishu_helpers import NOW, SH, fixed_clock
 from bot.answer import AnswerContext
 from bot.answer.who_booked import WHOLE_TENANT_ROOMS, answer_who_booked
 from bot.answer.windows import whole_day
-from bot.cards import render
-from bot.cardtext import card_to_text
 from bot.config import Settings
-from bot.directory import Directory
+from bot.directory.tree import Directory
 from bot.feishu.errors import FeishuUnavailable, RateLimited
 from bot.feishu.gateway import API_RESERVATIONS, FeishuGateway
 from bot.feishu.ledger import LedgerCache
 from bot.queries import WhoBooked
+from bot.render.cards import render
+from bot.render.text import card_to_text
 from bot.sandbox import Sandbox
 from tests.clocks import SettableClock
 from tests.e2e.harness import start_bot

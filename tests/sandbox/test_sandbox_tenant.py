@@ -6,9 +6,9 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sandbox_helpers import NOW, SH
 
-from bot import usage
 from bot.feishu.models import Reservation
-from bot.insights import repeat_offenders
+from bot.insights import usage, working_time
+from bot.insights.incidents import repeat_offenders
 from bot.sandbox import Tenant
 from bot.sandbox.bookings import EXEMPT_STATUSES, RELEASED_MANUAL, RELEASED_NO_SHOW
 
@@ -114,10 +114,10 @@ def test_two_thousand_rooms_make_about_twenty_thousand_reservations_a_day() -> N
 WEEK = date(2025, 2, 24)  # Monday to Sunday before NOW
 
 
-def week(t: Tenant) -> tuple[list[Reservation], usage.Window]:
+def week(t: Tenant) -> tuple[list[Reservation], working_time.Window]:
     start = datetime.combine(WEEK, time(0), SH)
     return (t.reservations(start, start + timedelta(days=7)),
-            usage.Window(WEEK, WEEK + timedelta(days=6), NOW))
+            working_time.Window(WEEK, WEEK + timedelta(days=6), NOW))
 
 
 @pytest.mark.parametrize("seed", [7, 8, 9])

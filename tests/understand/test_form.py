@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from understand_fixtures import NOW, T2, T2_4, T3_4, make_directory, span
 
-from bot import actions
 from bot.queries import TENANT, FindFree
+from bot.understand import actions
 from bot.understand.form import FormError, is_room_finder, place_value, read_form
 
 DIRECTORY = make_directory()

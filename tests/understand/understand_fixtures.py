@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.directory import Directory
+from bot.directory.tree import Directory
 from bot.feishu.models import Room, RoomLevel
 from bot.queries import Place, Window
 

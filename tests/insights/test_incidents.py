@@ -7,15 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.feishu.models import Reservation, Room, RoomLevel
-from bot.insights import (
-    analyse,
-    count,
+from bot.insights.incidents import analyse, count, events, repeat_offenders
+from bot.insights.outcomes import (
     dedupe,
-    events,
     given_back,
     outcome,
     release_kind,
-    repeat_offenders,
     resolve_rooms,
     starting_on,
 )

@@ -17,13 +17,11 @@ from typing import Any
 
 import pytest
 
-from bot import actions
 from bot.answer import AnswerContext, errors, finder, followups, router, windows
 from bot.answer.bookings import ledger_row, sort_rows
 from bot.answer.who_booked import MAX_ROWS, paginate
-from bot.cards import MAX_CARD_BYTES, CardError, card_bytes, render, validate
 from bot.config import PrivacySettings, Settings
-from bot.directory import Directory
+from bot.directory.tree import Directory
 from bot.feishu.errors import (
     FeishuError,
     FeishuUnavailable,
@@ -47,7 +45,9 @@ from bot.queries import (
     WhoBooked,
     Window,
 )
+from bot.render.cards import MAX_CARD_BYTES, CardError, card_bytes, render, validate
 from bot.sandbox import Sandbox
+from bot.understand import actions
 from bot.understand.form import FormError, read_form
 from tests.answer.conftest import NOW, ROOMS, api_calls, fixed_clock, make_gateway
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.directory import Directory, DirectoryCache
+from bot.directory.cache import DirectoryCache
+from bot.directory.tree import Directory
 from bot.feishu.models import Room, RoomLevel
 from bot.queries import TENANT, IsFree, Place, WhoBooked
 from bot.understand import parse

@@ -1,5 +1,5 @@
 """Cards flattened to terminal text with numbered buttons."""
-from bot.cardtext import FormField, card_to_text
+from bot.render.text import FormField, card_to_text
 
 CARD = {
     "schema": "2.0",

@@ -24,7 +24,7 @@ from bot.queries import (
 )
 
 if TYPE_CHECKING:
-    from bot.directory import Directory
+    from bot.directory.tree import Directory
 
 VERSION = 1
 MAX_WINDOW = timedelta(days=31)

@@ -6,12 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.directory import Directory
+from bot.directory.tree import Directory
 from bot.feishu.models import Reservation, Room, RoomLevel
-from bot.usage import (
+from bot.insights.usage import (
     RoomUsage,
-    Window,
-    WorkingTime,
     by_level,
     group,
     idle_rooms,
@@ -19,6 +17,7 @@ from bot.usage import (
     peak_hours,
     right_sizing,
 )
+from bot.insights.working_time import Window, WorkingTime
 
 SH = ZoneInfo("Asia/Shanghai")
 MON = date(2025, 11, 17)  # a Monday

@@ -3,7 +3,7 @@
 `/readyz` answers 200 when this process can do its work: the store answers a query, the room
 directory is loaded (loading it if needed) and a tenant token can be obtained. Otherwise 503,
 naming each failing dependency. Each check is given `CHECK_SECONDS`, so a probe never hangs on
-a slow Feishu. `/metrics` is the Prometheus text format (bot/metrics.py).
+a slow Feishu. `/metrics` is the Prometheus text format (bot/observe/metrics.py).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot import metrics
+from bot.observe import metrics
 from bot.respond import Responder
 
 CHECK_SECONDS = 5.0  # per check; probes usually time out after a few seconds

@@ -13,9 +13,10 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.directory import Directory, DirectoryCache, RoomSource
+from bot.directory.cache import DirectoryCache
+from bot.directory.table import DirectorySnapshot
+from bot.directory.tree import Directory, RoomSource
 from bot.feishu.models import Room, RoomLevel
-from bot.store.directory import DirectorySnapshot
 
 log = logging.getLogger(__name__)
 

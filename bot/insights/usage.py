@@ -1,6 +1,6 @@
 """Pure room-usage computations: utilisation, used and ghost time, peak hours, idle, right-sizing.
 
-Definitions (README "Utilisation and peak hours"; checked by tests/test_usage.py):
+Definitions (README "Utilisation and peak hours"; checked by tests/insights/test_usage.py):
 - working time: `WorkingTime` (default 09:00-18:00, Monday to Friday) in the tenant timezone;
 - held time of a booking: start to end, or to its release time when it was released (any release
   status), intersected with working time; a room's held time is the union over its bookings;
@@ -19,107 +19,35 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import timedelta
 from statistics import median
 from typing import Literal
 
-from bot import insights
 from bot.feishu.models import Reservation, Room
+from bot.insights.outcomes import (
+    RELEASED_AFTER_END,
+    RELEASED_BY_SENSOR,
+    RELEASED_MANUALLY,
+    RELEASED_NO_CHECK_IN,
+    Outcome,
+    RoomDirectory,
+    norm,
+    outcome,
+)
+from bot.insights.working_time import (
+    Span,
+    Window,
+    WorkingClock,
+    working_clock,
+)
 
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 IDLE_BELOW = 0.05
 MIN_BOOKINGS = 5  # right-sizing looks only at rooms booked at least this often
 OVERSIZED_DIVISOR = 3  # oversized: median head-count <= capacity / 3
 TOO_SMALL_SHARE = 0.2  # too small: more than this share of bookings invited more than the capacity
-_RELEASED = frozenset((insights.RELEASED_MANUALLY, insights.RELEASED_BY_SENSOR,
-                       insights.RELEASED_NO_CHECK_IN, insights.RELEASED_AFTER_END))
-_USED: frozenset[insights.Outcome] = frozenset(("checked_in", "exempt"))
-
-Span = tuple[float, float]
-
-
-@dataclass(frozen=True)
-class WorkingTime:
-    """The hours and weekdays (Monday = 0) that utilisation is measured against."""
-
-    start: time = time(9)
-    end: time = time(18)
-    days: frozenset[int] = frozenset(range(5))
-
-    @classmethod
-    def parse(cls, hours: str = "09:00-18:00", days: Sequence[str] = DAY_NAMES[:5]) -> WorkingTime:
-        """Read `working_hours = "09:00-18:00"` and `working_days = ["Mon", ...]`."""
-        start, _, end = hours.partition("-")
-        first, last = time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
-        if last <= first:
-            raise ValueError(f"working hours must end after they start: {hours!r}")
-        unknown = [d for d in days if d.strip().title()[:3] not in DAY_NAMES]
-        if unknown:
-            raise ValueError(f"unknown working days {unknown}: use {', '.join(DAY_NAMES)}")
-        return cls(first, last, frozenset(DAY_NAMES.index(d.strip().title()[:3]) for d in days))
-
-    @property
-    def hours(self) -> tuple[int, ...]:
-        """The clock hours that hold some working time: 9..17 for 09:00-18:00."""
-        last = self.end.hour if (self.end.minute, self.end.second) == (0, 0) else self.end.hour + 1
-        return tuple(range(self.start.hour, last))
-
-
-@dataclass(frozen=True)
-class Window:
-    """Local days first..last (inclusive), cut at `now` (aware, in the tenant timezone)."""
-
-    first: date
-    last: date
-    now: datetime
-    working: WorkingTime = WorkingTime()
-
-    @property
-    def tz(self) -> tzinfo:
-        """The tenant timezone: the one `now` is in."""
-        assert self.now.tzinfo is not None, "Window.now must be an aware datetime"
-        return self.now.tzinfo
-
-    def bounds(self) -> Span:
-        """The window as unix seconds: first 00:00 to the earlier of last+1 00:00 and now."""
-        start = datetime.combine(self.first, time(0), self.tz).timestamp()
-        end = datetime.combine(self.last + timedelta(days=1), time(0), self.tz).timestamp()
-        return start, max(start, min(end, self.now.timestamp()))
-
-
-@dataclass(frozen=True)
-class _Clock:
-    """The window's working spans (sorted) and their hour slices, in unix seconds."""
-
-    spans: tuple[Span, ...]
-    slices: tuple[tuple[tuple[int, float, float], ...], ...]  # per span: (hour index, lo, hi)
-    slice_starts: tuple[tuple[float, ...], ...]  # per span: the slices' lo, for bisect
-    hour_working: tuple[float, ...]  # working seconds per hour of the day, summed over days
-
-
-def _clock(window: Window) -> _Clock:
-    """Working spans of the window's working days, cut at now, each split by the clock hour."""
-    wt, tz, cut = window.working, window.tz, window.bounds()[1]
-    hours = wt.hours
-    spans, slices, per_hour = [], [], [0.0] * len(hours)
-    day = window.first
-    while day <= window.last:
-        lo = datetime.combine(day, wt.start, tz).timestamp()
-        hi = min(datetime.combine(day, wt.end, tz).timestamp(), cut)
-        if day.weekday() in wt.days and hi > lo:
-            cuts = []
-            for index, hour in enumerate(hours):
-                top = datetime.combine(day, time(hour), tz).timestamp()
-                a, b = max(lo, top), min(hi, top + 3600)
-                if b > a:
-                    cuts.append((index, a, b))
-                    per_hour[index] += b - a
-            spans.append((lo, hi))
-            slices.append(tuple(cuts))
-        day += timedelta(days=1)
-    return _Clock(tuple(spans), tuple(slices), tuple(tuple(c[1] for c in cuts) for cuts in slices),
-                  tuple(per_hour))
-
+_RELEASED = frozenset((RELEASED_MANUALLY, RELEASED_BY_SENSOR,
+                       RELEASED_NO_CHECK_IN, RELEASED_AFTER_END))
+_USED: frozenset[Outcome] = frozenset(("checked_in", "exempt"))
 
 @dataclass(frozen=True)
 class Usage:
@@ -227,9 +155,9 @@ def _room_ids(rows: Iterable[Reservation],
 
 def _classify(row: Reservation) -> tuple[bool, str]:
     """(released with any release status, "used" / "ghost" / "") from the row's status strings."""
-    released = bool({insights.norm(row.reservation_status), insights.norm(row.release_early)}
+    released = bool({norm(row.reservation_status), norm(row.release_early)}
                      & _RELEASED)
-    result = insights.outcome(row)
+    result = outcome(row)
     return released, "used" if result in _USED else "ghost" if result == "no_show" else ""
 
 
@@ -237,10 +165,10 @@ def measure(rows: Iterable[Reservation], rooms: Sequence[Room],
             window: Window) -> tuple[RoomUsage, ...]:
     """Usage of every room in `rooms` (in that order) over the window.
 
-    Rows should be deduplicated (insights.dedupe): overlaps count once in held time anyway, but a
+    Rows should be deduplicated (outcomes.dedupe): overlaps count once in held time anyway, but a
     duplicate row counts twice in `bookings`. Export rows (no room id) are matched by room name.
     """
-    clock, (t0, t1) = _clock(window), window.bounds()
+    clock, (t0, t1) = working_clock(window), window.bounds()
     spans: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     starts: dict[str, int] = defaultdict(int)
     classes: dict[tuple[str, str, str], tuple[bool, str]] = {}
@@ -265,7 +193,7 @@ def measure(rows: Iterable[Reservation], rooms: Sequence[Room],
                              clock, working) for room in rooms)
 
 
-def _room_usage(room: Room, spans: list[tuple[float, float, str]], bookings: int, clock: _Clock,
+def _room_usage(room: Room, spans: list[tuple[float, float, str]], bookings: int, clock: WorkingClock,
                 working: timedelta) -> RoomUsage:
     """One room's usage from its clipped spans, sorted by start."""
     pieces = _pieces(spans, clock.spans)
@@ -302,7 +230,7 @@ def group(usages: Sequence[RoomUsage], kind: GroupKind = "tenant", key: str = ""
                       rooms=len(usages), idle_rooms=sum(1 for u in usages if u.idle))
 
 
-def by_level(usages: Sequence[RoomUsage], directory: insights.RoomDirectory,
+def by_level(usages: Sequence[RoomUsage], directory: RoomDirectory,
              kind: Literal["floor", "building"]) -> tuple[GroupUsage, ...]:
     """One group per floor or building that has rooms here, busiest first."""
     members: dict[str, list[RoomUsage]] = defaultdict(list)
@@ -322,7 +250,7 @@ def peak_hours(usages: Sequence[RoomUsage], window: Window) -> list[tuple[int, f
     Over whole working days this is the held minutes ÷ (60 × rooms) averaged over the window's
     working days; an hour of today counts only the part before now, an hour not yet begun is 0.
     """
-    clock = _clock(window)
+    clock = working_clock(window)
     shares = []
     for index, hour in enumerate(window.working.hours):
         room_seconds = clock.hour_working[index] * len(usages)

@@ -16,8 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.cli import _metrics_dir
 from bot.config import LogSettings
-from bot.logs import JsonFormatter, TextFormatter, formatter
-from bot.logs import context as log_context
+from bot.observe.logs import JsonFormatter, TextFormatter, formatter
+from bot.observe.logs import context as log_context
 from tests.e2e.harness import RunningBot, signed, start_bot
 
 QUESTION = "who booked Mercury today"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.directory_snapshot import RECHECK_AGE, SNAPSHOT_MAX_AGE, SnapshotLoader, snapshot_cache
+from bot.directory.snapshot import RECHECK_AGE, SNAPSHOT_MAX_AGE, SnapshotLoader, snapshot_cache
 from bot.feishu.gateway import FeishuGateway
 from bot.sandbox import Sandbox
 from bot.store import Store

@@ -1,4 +1,4 @@
-"""The room directory: rooms and levels from Feishu, the level tree, place labels and name lookup.
+"""The room directory's tree: rooms and levels from Feishu, place labels and name lookup.
 
 Names are looked up through a `NameIndex` (bot/understand/names.py): exact names and their
 variants, building short names, pinyin, prefixes and fuzzy matches, built on first use (a digest
@@ -7,7 +7,7 @@ Levels form a tree under the tenant root. A level whose name looks like a floor 
 "Floor 5", "B1") is a floor; any other level below the root is a building (its floors' parent).
 Floor labels read "T2 · 7F", or just "7F" when the tenant has at most one building.
 
-`directory_snapshot.snapshot_cache` keeps a snapshot in the store (bot/directory_snapshot.py): a process
+`snapshot.snapshot_cache` keeps a snapshot in the store (bot/directory/snapshot.py): a process
 starts from it instead of re-listing every room (dozens of calls on a 2,000-room tenant); it is
 re-listed from Feishu when it is a day old, or when a room name or id turns up that it does not
 know (`refresh_unknown`).
@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Protocol
 
@@ -28,8 +27,6 @@ from bot.understand.names import NameIndex
 from bot.understand.normalise import floor_key, fold_name
 
 log = logging.getLogger(__name__)
-
-MIN_REFRESH_SECONDS = 300.0  # an unknown room re-lists the directory at most this often
 
 _ROOT_IDS = frozenset({"", "0"})
 
@@ -203,58 +200,3 @@ class Directory:
         named = [(room.name, self.room_place(room)) for room in self.rooms]
         named.extend((lv.name, self.level_place(lv)) for lv in self._buildings)
         return named
-
-
-class DirectoryCache:
-    """Hold a Directory for `ttl_seconds`, reloading it through `loader` when it is stale.
-
-    If a reload fails while an older directory is held, the old one keeps serving (and the
-    next call tries again): a Feishu hiccup should not break every question. `refresh_unknown`
-    reloads through `fresh(names or ids)` (default: `loader()`) at most every
-    `min_refresh_seconds`.
-    """
-
-    def __init__(self, loader: Callable[[], Directory], ttl_seconds: float = 600,
-                 *, clock: Callable[[], float] = time.monotonic,
-                 fresh: Callable[[Sequence[str]], Directory] | None = None,
-                 min_refresh_seconds: float = MIN_REFRESH_SECONDS) -> None:
-        self._loader = loader
-        self._fresh = fresh or (lambda _what: loader())
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._value: Directory | None = None
-        self._loaded_at = 0.0
-        self._min_refresh = min_refresh_seconds
-        self._refreshed_at: float | None = None
-
-    def refresh_unknown(self, *what: str) -> Directory | None:
-        """Re-list the directory from Feishu because `what` (room names or ids) is not in it;
-        None when a refresh ran less than `min_refresh_seconds` ago (the directory is current)."""
-        with self._lock:
-            now = self._clock()
-            if self._refreshed_at is not None and now - self._refreshed_at < self._min_refresh:
-                return None
-            self._refreshed_at = now
-            self._value, self._loaded_at = self._fresh(what), now
-            return self._value
-
-    def get(self) -> Directory:
-        """The cached directory, loading it first if missing or older than the TTL."""
-        with self._lock:
-            if self._value is not None and self._clock() - self._loaded_at < self._ttl:
-                return self._value
-            try:
-                self._value = self._loader()
-            except Exception:
-                if self._value is None:
-                    raise
-                log.exception("directory reload failed; serving the previous one")
-                return self._value
-            self._loaded_at = self._clock()
-            return self._value
-
-    def invalidate(self) -> None:
-        """Forget the cached directory so the next get() reloads it."""
-        with self._lock:
-            self._value = None

@@ -1,0 +1,2 @@
+"""Rendering: a Reply becomes card JSON 2.0 (`cards`, Jinja2 over the packaged templates) and a card
+becomes terminal text (`text`, for `roombot ask` and the demo)."""

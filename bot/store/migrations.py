@@ -1,0 +1,66 @@
+"""The store's schema: ordered migrations, each run once in a transaction and recorded in
+schema_version, and the few words in which SQLite and PostgreSQL differ."""
+from __future__ import annotations
+
+# Ordered migrations; each runs once, in a transaction, and is recorded in schema_version.
+# {real} and {serial_pk} are the only dialect differences.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE events (
+            key TEXT PRIMARY KEY, kind TEXT NOT NULL, payload TEXT NOT NULL,
+            received_at {real} NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0, lease_until {real}, last_error TEXT,
+            done_at {real})""",
+        "CREATE INDEX events_pending ON events (status, received_at)",
+        """CREATE TABLE subscriptions (
+            id {serial_pk}, chat_id TEXT NOT NULL, chat_type TEXT NOT NULL,
+            level_id TEXT NOT NULL, level_label TEXT NOT NULL, kinds TEXT NOT NULL,
+            at TEXT NOT NULL, lang TEXT NOT NULL, created_by TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1, created_at {real} NOT NULL,
+            updated_at {real} NOT NULL, inactive_reason TEXT,
+            UNIQUE (chat_id, level_id))""",
+        """CREATE TABLE digests (
+            chat_id TEXT NOT NULL, day TEXT NOT NULL, kind TEXT NOT NULL, uuid TEXT NOT NULL,
+            status TEXT NOT NULL, attempts INTEGER NOT NULL, claimed_at {real} NOT NULL,
+            lease_until {real} NOT NULL, token TEXT NOT NULL, message_id TEXT, sent_at {real},
+            PRIMARY KEY (chat_id, day, kind))""",
+        """CREATE TABLE leases (
+            name TEXT PRIMARY KEY, holder TEXT NOT NULL, until {real} NOT NULL)""",
+    ),
+    (  # 2: small per-day facts (e.g. a finished day's no-shows) so digests need not re-fetch old days
+        """CREATE TABLE day_facts (
+            name TEXT NOT NULL, day TEXT NOT NULL, data TEXT NOT NULL, saved_at {real} NOT NULL,
+            PRIMARY KEY (name, day))""",
+    ),
+    (  # 3: the inbox counts attempts when an item is claimed; given-up items are 'dead' letters
+        "UPDATE events SET status = 'dead' WHERE status = 'failed'",
+    ),
+    (  # 4: a subscription is daily or weekly (on a weekday); a chat may have both for one place.
+        # SQLite cannot change a UNIQUE constraint in place, so the table is rebuilt (ids renumbered
+        # in the same order; nothing refers to them).
+        "ALTER TABLE subscriptions RENAME TO subscriptions_v3",
+        """CREATE TABLE subscriptions (
+            id {serial_pk}, chat_id TEXT NOT NULL, chat_type TEXT NOT NULL,
+            level_id TEXT NOT NULL, level_label TEXT NOT NULL, kinds TEXT NOT NULL,
+            at TEXT NOT NULL, lang TEXT NOT NULL, created_by TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1, created_at {real} NOT NULL,
+            updated_at {real} NOT NULL, inactive_reason TEXT,
+            period TEXT NOT NULL DEFAULT 'daily', weekday INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (chat_id, level_id, period))""",
+        """INSERT INTO subscriptions (chat_id, chat_type, level_id, level_label, kinds, at, lang,
+            created_by, active, created_at, updated_at, inactive_reason, period, weekday)
+            SELECT chat_id, chat_type, level_id, level_label, kinds, at, lang, created_by, active,
+            created_at, updated_at, inactive_reason, 'daily', 0 FROM subscriptions_v3 ORDER BY id""",
+        "DROP TABLE subscriptions_v3",
+    ),
+    (  # 5: the last room directory read from Feishu, per root level: a new process starts from it
+        """CREATE TABLE directory_snapshots (
+            root_id TEXT PRIMARY KEY, data TEXT NOT NULL, saved_at {real} NOT NULL)""",
+    ),
+)
+
+DIALECTS = {
+    "sqlite": {"real": "REAL", "serial_pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "skip_locked": ""},
+    "postgresql": {"real": "DOUBLE PRECISION", "serial_pk": "BIGSERIAL PRIMARY KEY",
+                   "skip_locked": "FOR UPDATE SKIP LOCKED"},
+}
