@@ -21,6 +21,7 @@ FONT_FAMILY = "WenQuanYi Micro Hei"
 SCREENS = {"desktop": 600, "mobile": 343}  # the chart's width in a card: a chat pane, a phone
 DPR = 2
 MIN_DATA_SHARE = 0.005  # below half a percent of the image in series colours: nothing was drawn
+MIN_SERIES_SHARE = 0.001  # a series colour on less than this is a legend symbol, not bars
 INSTALL = "run `sh scripts/ensure_chart_tools.sh` (Debian's fonts-wqy-microhei and npm ci)"
 
 
@@ -36,6 +37,7 @@ class Drawing:
     logged: tuple[str, ...]  # what VChart wrote on the console while drawing
     png: Path
     data_pixels: int  # pixels in the series colours: bars and their labels
+    colours: Mapping[str, int]  # those pixels by series colour, e.g. {"#1664ff": 81234}
     width: int  # of the PNG, in device pixels
     height: int
 
@@ -43,6 +45,11 @@ class Drawing:
     def drew_data(self) -> bool:
         """Whether the chart shows its data, not only axes and a title."""
         return self.ok and self.data_pixels >= MIN_DATA_SHARE * self.width * self.height
+
+    @property
+    def series_drawn(self) -> int:
+        """How many series colours cover more than a legend symbol would."""
+        return sum(n >= MIN_SERIES_SHARE * self.width * self.height for n in self.colours.values())
 
 
 def unavailable() -> str | None:
@@ -87,5 +94,6 @@ def draw(elements: Mapping[str, Mapping[str, Any]], out: Path, timeout: float = 
     report = json.loads(done.stdout)
     return [Drawing(name=r["name"], vchart=r["vchart"], version=report["versions"][r["vchart"]],
                     ok=r["ok"], error=r["error"], logged=tuple(r["logged"]), png=Path(r["png"]),
-                    data_pixels=r["data_pixels"], width=r["width"], height=r["height"])
+                    data_pixels=r["data_pixels"], colours=r["colours"], width=r["width"],
+                    height=r["height"])
             for r in report["results"]]

@@ -40,7 +40,8 @@ QUESTIONS = {  # chart: the question in English and in Chinese
 WEEKLY = ("weekly-usage", "weekly-peak-hours")  # the weekly digest's charts, in card order
 CHARTS = [f"{name}-{lang}" for name in (*QUESTIONS, *WEEKLY) for lang in ("en", "zh")]
 CALL_SITES = 6  # chart macro calls in the templates: usage.json.j2 has 4, weekly_digest.json.j2 2
-BROKEN = "usage-by-room-zh-value-field-missing"  # its value field named a field not in the data
+BROKEN = "usage-by-room-zh-value-field-missing"  # its value field names a field not in the data
+ONE_SERIES = "right-sizing-en-series-field-missing"  # its series field likewise: one colour for all
 AGREE = 0.2  # the versions' counts of data pixels may differ this much before it is a difference
 
 
@@ -86,7 +87,16 @@ def drawings(charts: dict[str, dict[str, Any]]) -> list[Drawing]:
         pytest.skip(reason)
     broken = copy.deepcopy(charts["usage-by-room-zh"])
     broken["chart_spec"]["xField"] = "utilisation"  # the rows call it "value"
-    return draw({**charts, BROKEN: broken}, OUT)
+    one_series = copy.deepcopy(charts["right-sizing-en"])
+    one_series["chart_spec"]["seriesField"] = "series"  # the rows call it "what"
+    return draw({**charts, BROKEN: broken, ONE_SERIES: one_series}, OUT)
+
+
+def series(element: dict[str, Any]) -> int:
+    """How many series the chart has: the values of its series field (1 without one)."""
+    spec = element["chart_spec"]
+    field = spec.get("seriesField")
+    return len({row.get(field) for row in spec["data"]["values"]}) if field else 1
 
 
 def drawn(drawings: list[Drawing], chart: str) -> list[Drawing]:
@@ -104,8 +114,8 @@ def test_every_chart_the_templates_can_draw_is_here(charts: dict[str, dict[str, 
 
 
 @pytest.mark.parametrize("chart", CHARTS)
-def test_the_chart_draws_its_data_with_every_vchart_version(drawings: list[Drawing],
-                                                            chart: str) -> None:
+def test_the_chart_draws_its_data_with_every_vchart_version(
+        charts: dict[str, dict[str, Any]], drawings: list[Drawing], chart: str) -> None:
     mine = drawn(drawings, chart)
     assert {d.vchart for d in mine} == {"vchart-1.10", "vchart-1.12"}
     assert len(mine) == 2 * len(SCREENS)
@@ -113,6 +123,7 @@ def test_the_chart_draws_its_data_with_every_vchart_version(drawings: list[Drawi
         assert d.ok, f"{d.png.name}: {d.error}"
         assert not d.logged, f"{d.png.name}: VChart {d.version} said {d.logged}"
         assert d.drew_data, f"{d.png.name}: VChart {d.version} drew no data ({d.data_pixels} px)"
+        assert d.series_drawn >= series(charts[chart]), f"{d.png.name}: series {d.colours}"
         assert d.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for screen in SCREENS:
         counts = [d.data_pixels for d in mine if d.name.endswith(f".{screen}")]
@@ -126,3 +137,12 @@ def test_a_chart_whose_field_is_not_in_its_data_draws_no_data_and_is_caught(
     for d in broken:
         assert d.ok and d.error is None  # VChart raises nothing: it draws the axes and the title
         assert not d.drew_data, f"{d.png.name}: {d.data_pixels} px in series colours"
+
+
+def test_a_chart_whose_series_field_is_not_in_its_data_draws_one_colour_and_is_caught(
+        charts: dict[str, dict[str, Any]], drawings: list[Drawing]) -> None:
+    one_series = drawn(drawings, ONE_SERIES)
+    assert len(one_series) == 2 * len(SCREENS)
+    for d in one_series:
+        assert d.ok and d.drew_data  # every bar is there, seats and people alike in one colour
+        assert d.series_drawn < series(charts["right-sizing-en"]) == 2, d.colours

@@ -7,7 +7,8 @@
 // prints {"node", "canvas", "font", "versions", "results": [...]} on stdout, one result a job and
 // version: ok, error, logged (what VChart wrote to the console), png, and data_pixels, the pixels
 // of the PNG whose colour is one of the series colours (the theme's palette and the spec's own
-// `color`): bars and their labels, never axes, grid lines or titles, which VChart draws in greys.
+// `color`): bars and their labels, never axes, grid lines or titles, which VChart draws in greys;
+// and colours, those pixels by series colour ("#1664ff": n), to tell the series apart.
 // VChart's node mode (options mode, modeParams, dpr): https://www.visactor.io/vchart/api/API/vchart
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,11 +29,13 @@ function rgb(colour) {
 }
 
 function seriesColours(VChart, spec) {
+  // The theme's first scheme: ten colours for up to ten series. Its second, for more series, adds
+  // pale tints that anti-aliased bar edges would match.
   const scheme = VChart.ThemeManager.getCurrentTheme().colorScheme?.default;
-  const sets = Array.isArray(scheme) ? [scheme] : (scheme?.dataScheme ?? []).map((s) => s.scheme ?? s);
+  const first = Array.isArray(scheme) ? scheme : scheme?.dataScheme?.[0]?.scheme ?? [];
   const own = Array.isArray(spec.color) ? spec.color : spec.color?.range ?? [];
-  const colours = [...sets.flat(), ...own].map(rgb).filter(Boolean);
-  return colours.filter((c) => Math.max(...c) - Math.min(...c) >= SATURATED);
+  const colours = [...new Set([...first, ...own].map((c) => String(c).toLowerCase()))];
+  return colours.map((hex) => [hex, rgb(hex)]).filter(([, c]) => c && Math.max(...c) - Math.min(...c) >= SATURATED);
 }
 
 async function dataPixels(png, colours) {
@@ -42,17 +45,21 @@ async function dataPixels(png, colours) {
   context.drawImage(image, 0, 0);
   const { data } = context.getImageData(0, 0, image.width, image.height);
   let count = 0;
+  const counts = new Array(colours.length).fill(0);
   for (let i = 0; i < data.length; i += 4) {
     const spread = Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]);
     if (data[i + 3] < 200 || spread < SATURATED - 2 * NEAR) continue; // white, greys: never near a series colour
-    for (const [r, g, b] of colours) {
+    for (let k = 0; k < colours.length; k += 1) {
+      const [r, g, b] = colours[k][1];
       if (Math.abs(data[i] - r) <= NEAR && Math.abs(data[i + 1] - g) <= NEAR && Math.abs(data[i + 2] - b) <= NEAR) {
         count += 1;
+        counts[k] += 1;
         break;
       }
     }
   }
-  return { count, width: image.width, height: image.height };
+  const drawn = Object.fromEntries(colours.map(([hex], k) => [hex, counts[k]]).filter(([, n]) => n > 0));
+  return { count, colours: drawn, width: image.width, height: image.height };
 }
 
 function listening(logged) {
@@ -67,7 +74,7 @@ async function draw(VChart, alias, job, request) {
   const logged = [];
   const png = join(request.out, `${job.name}.${alias}.png`);
   const result = { name: job.name, vchart: alias, ok: false,
-                   error: null, logged, png, data_pixels: 0, width: 0, height: 0 };
+                   error: null, logged, png, data_pixels: 0, colours: {}, width: 0, height: 0 };
   const restore = listening(logged);
   let chart = null;
   try {
@@ -81,7 +88,8 @@ async function draw(VChart, alias, job, request) {
     const buffer = chart.getImageBuffer();
     writeFileSync(png, buffer);
     const counted = await dataPixels(buffer, seriesColours(VChart, job.spec));
-    Object.assign(result, { ok: true, data_pixels: counted.count, width: counted.width, height: counted.height });
+    Object.assign(result, { ok: true, data_pixels: counted.count, colours: counted.colours,
+                            width: counted.width, height: counted.height });
   } catch (error) {
     result.error = String(error?.stack ?? error);
   } finally {
