@@ -6,7 +6,7 @@
 // writes <out>/<name>.<alias>.png for each job and each "vchart-*" alias in package.json, and
 // prints {"node", "canvas", "font", "versions", "results": [...]} on stdout, one result a job and
 // version: ok, error, logged (what VChart wrote to the console), png, and data_pixels, the pixels
-// of the PNG whose colour is one of the series colours (the theme's palette and the spec's own
+// of the PNG whose colour is one of the series colours (the theme's first colour scheme and the spec's own
 // `color`): bars and their labels, never axes, grid lines or titles, which VChart draws in greys;
 // and colours, those pixels by series colour ("#1664ff": n), to tell the series apart.
 // VChart's node mode (options mode, modeParams, dpr): https://www.visactor.io/vchart/api/API/vchart
