@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import date
@@ -35,7 +36,8 @@ Type a question in Chinese or English, e.g.
   who booked Mercury today · 谁订了木星 · is 4F free at 3pm · 5楼下午3点有空吗
   find a room for 8 people now · no-shows yesterday · subscribe daily report · help
 A number clicks a button of the last card; a form's button, marked (form), first asks for each
-field (Enter keeps the value shown, - clears it, :cancel gives up).
+field (Enter keeps the value shown, - clears it, :cancel gives up). When the bot updates a card
+(a report that took a while, a button's answer) the new version is printed under (card updated).
 :group switches to a group chat (@roombot), :dm back, :sent lists what the bot posted to Feishu,
 :quit leaves."""
 
@@ -95,6 +97,10 @@ class DemoChat:
         self.last: CardText | None = None
         self.last_message_id = ""
         self.last_chat_id = ""
+        self.prompt = ""
+        self._printing = threading.Lock()
+        self._shown: dict[str, int] = {}  # message id -> id() of the version last printed
+        sandbox.on_card_update(self._patched)
 
     def say(self, text: str) -> None:
         """Send a message as the user and show the bot's reply card."""
@@ -108,8 +114,11 @@ class DemoChat:
             self.out.write("(no answer: the bot ignored this message)\n")
             return
         record = sent[-1]
-        self.last_message_id, self.last_chat_id = record.message_id, record.chat_id
-        self._show(record.content)
+        with self._printing:
+            self.last_message_id, self.last_chat_id = record.message_id, record.chat_id
+            card = record.card  # a patch may already have replaced the first version
+            self._shown[record.message_id] = id(card)
+            self._show(card)
 
     def click(self, number: int) -> None:
         """Click button `number` of the last card (a form's submit button: fill the form first)."""
@@ -126,7 +135,10 @@ class DemoChat:
         self.out.write(f"(clicked “{label}”)\n")
         reply = self.door.click(value, self.last_message_id, self.last_chat_id, form_value)
         if reply.get("card", {}).get("data"):
-            self._show(reply["card"]["data"])
+            with self._printing:
+                self._shown[self.last_message_id] = id(reply["card"]["data"])
+                self.out.write("(card updated)\n")
+                self._show(reply["card"]["data"])
         elif reply.get("toast"):
             self.out.write(f"(toast) {reply['toast'].get('content', '')}\n")
 
@@ -171,6 +183,20 @@ class DemoChat:
         for record in self.sandbox.sent:
             kind = f"reply to {record.reply_to}" if record.reply_to else f"to {record.receive_id}"
             self.out.write(f"{record.message_id} {record.msg_type} {kind} patches={len(record.patches)}\n")
+
+    def _patched(self, record: Any, card: dict[str, Any]) -> None:
+        """The bot updated a card this chat showed: print the new version as Feishu redraws it."""
+        with self._printing:
+            if self._shown.get(record.message_id, id(card)) == id(card):
+                return  # not shown here, or this very version was just printed
+            self._shown[record.message_id] = id(card)
+            self.out.write("\n(card updated)\n")
+            if record.message_id == self.last_message_id:
+                self._show(card)  # its buttons are the ones a number clicks now
+            else:
+                self.out.write(str(card_to_text(card)) + "\n")
+            self.out.write(self.prompt)
+            self.out.flush()
 
     def _show(self, card: dict[str, Any]) -> None:
         self.last = card_to_text(card)
@@ -286,8 +312,9 @@ def _open_door(settings: Settings, responder: Responder, inbox: Inbox, sandbox: 
 
 def _loop(chat: DemoChat, read: Callable[[str], str], out: TextIO) -> None:
     while True:
+        chat.prompt = "\nyou> " if chat.chat_type == "p2p" else "\nyou (group, @roombot)> "
         try:
-            line = read("\nyou> " if chat.chat_type == "p2p" else "\nyou (group, @roombot)> ").strip()
+            line = read(chat.prompt).strip()
         except EOFError:
             return
         if line in (":quit", ":q", "exit"):

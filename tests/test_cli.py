@@ -25,6 +25,14 @@ def test_ask_prints_a_readable_card(capsys: pytest.CaptureFixture[str]) -> None:
     assert "木星" in out and "[1]" in out
 
 
+def test_ask_prints_the_finished_report_not_the_working_card(capsys: pytest.CaptureFixture[str]) -> None:
+    # In a chat this question first gets a "Working on it" card that is patched later.
+    assert main(["ask", "how busy was 5F last week"]) == 0
+    out = capsys.readouterr().out
+    assert "Working on it" not in out
+    assert "Utilisation · T2 · 5F" in out and "bookings" in out and "█" in out
+
+
 def test_ask_json_prints_the_card(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "is Oslo free at 3pm", "--json"]) == 0
     card = json.loads(capsys.readouterr().out)

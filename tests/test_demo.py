@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -103,6 +104,9 @@ class FakeSandbox:
     def now(self) -> datetime:
         return datetime(2026, 11, 17, 9, 0, tzinfo=TZ)
 
+    def on_card_update(self, watcher: Callable[..., None]) -> None:
+        pass
+
 
 class FakeDoor:
     def __init__(self) -> None:
@@ -142,3 +146,49 @@ def test_an_input_takes_any_text_up_to_its_length_and_the_form_can_be_given_up()
                                      "rf_place": "anywhere"})]
     door, text = fill(["", ":cancel"])
     assert door.clicks == [] and "(form not sent)" in text
+
+
+# --------------------------------------------------------------- card updates, as Feishu redraws them
+
+def waits_for(marker: str, count: int = 1, timeout: float = 60) -> Callable[[str], str]:
+    """A step that types nothing until the demo has printed `marker` `count` times."""
+    def step(_shown: str) -> str:
+        deadline = time.monotonic() + timeout
+        while SHOWN.getvalue().count(marker) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return ""
+    return step
+
+
+SHOWN = io.StringIO()
+MARK = "\n(card updated)\n"  # the banner names the marker too, mid-line
+
+
+def refresh_button(_shown: str) -> str:
+    return re.findall(r"\[(\d+)\] Refresh", SHOWN.getvalue())[-1]
+
+
+def demo_into(out: io.StringIO, steps: list[Any]) -> str:
+    with _embedded() as (settings, sandbox):
+        assert run_demo(settings, sandbox, read=scripted(out, steps, []), out=out) == 0
+    return out.getvalue()
+
+
+def test_a_slow_report_is_printed_again_when_the_bot_patches_the_working_card() -> None:
+    SHOWN.seek(0)
+    SHOWN.truncate()
+    text = demo_into(SHOWN, ["how busy was 5F last week", waits_for(MARK), ":quit"])
+    working, updated = text.split(MARK, 1)
+    assert "Working on it" in working and "this card will update" in working
+    assert "Utilisation · T2 · 5F" in updated  # the finished report, with its chart drawn as text
+    assert re.search(r"█+░*\s+\d+(\.\d)?%", updated)
+    assert "[1] ← Previous period" in updated  # its buttons are the ones a number clicks now
+
+
+def test_a_refresh_prints_the_new_card_under_the_update_marker() -> None:
+    SHOWN.seek(0)
+    SHOWN.truncate()
+    text = demo_into(SHOWN, ["who booked Mercury today", refresh_button, ":quit"])
+    before, after = text.split("(clicked “Refresh”)", 1)
+    assert "Who booked Mercury" in before
+    assert after.startswith(MARK) and "Who booked Mercury" in after

@@ -77,6 +77,12 @@ class Messenger:
         self._removed: set[str] = set()
         self._dissolved: set[str] = set()
         self._cond = threading.Condition()
+        self._patch_watchers: list[Callable[[SentRecord, dict[str, Any]], None]] = []
+
+    def on_patch(self, watcher: Callable[[SentRecord, dict[str, Any]], None]) -> None:
+        """Call `watcher(record, card)` after every accepted card update (the demo prints it)."""
+        with self._cond:
+            self._patch_watchers.append(watcher)
 
     def register(self, message_id: str, chat_id: str, msg_type: str = "text", root_id: str = "") -> None:
         """Make a user's message known, so the bot can reply to it."""
@@ -136,6 +142,10 @@ class Messenger:
             if record.msg_type != "interactive":
                 raise invalid("only interactive (card) messages can be updated")
             record.patches.append(card)
+            watchers = list(self._patch_watchers)
+            self._cond.notify_all()
+        for watcher in watchers:
+            watcher(record, card)
 
     def wait_for(self, n: int, timeout: float) -> list[SentRecord]:
         """Block until at least n messages were sent; TimeoutError naming what did arrive."""

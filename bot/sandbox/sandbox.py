@@ -5,7 +5,7 @@ import itertools
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
@@ -140,6 +140,10 @@ class Sandbox:
         """The recorded calls whose path contains the substring."""
         with self._lock:
             return [c for c in self.calls if path_substring in c.path]
+
+    def on_card_update(self, watcher: Callable[[SentRecord, dict[str, Any]], None]) -> None:
+        """Call `watcher(record, card)` after every card update the bot makes (PATCH)."""
+        self.messenger.on_patch(watcher)
 
     def wait_for_sent(self, n: int = 1, timeout: float = 10) -> list[SentRecord]:
         """Block until at least n messages were posted; returns them all."""
