@@ -23,6 +23,15 @@ CARD_SYNC_SECONDS = 2.2  # Feishu waits 3 s for a card callback; the rest is net
 WORKING_TOAST = {"toast": {"type": "info", "content": "Asking Feishu, the card will update shortly",
                            "i18n": {"zh_cn": "正在查询飞书，卡片稍后更新",
                                     "en_us": "Asking Feishu, the card will update shortly"}}}
+UNREADABLE_FORM = {"zh": "无法读取这个表单，请重新填写后再提交", "en": "The form could not be read: please fill it in again and resubmit"}
+
+
+def unreadable_form_toast(lang: object) -> dict[str, Any]:
+    """The toast for a form_value of the wrong type, in the card's language (the client picks
+    the person's own from `i18n`)."""
+    content = UNREADABLE_FORM["zh" if lang == "zh" else "en"]
+    return {"toast": {"type": "error", "content": content,
+                      "i18n": {"zh_cn": UNREADABLE_FORM["zh"], "en_us": UNREADABLE_FORM["en"]}}}
 
 
 class ClickDesk:
@@ -38,6 +47,9 @@ class ClickDesk:
 
         Raises StoreError when the click cannot be recorded (the webhook answers 503).
         """
+        if action.form_unreadable:  # nothing to act on; answering twice does no harm
+            log.warning("event %s: form not read: %s", action.event_id, action.form_unreadable)
+            return unreadable_form_toast(action.value.get("lang"))
         if not self.inbox.record(action, held=True):
             return {}
         late = _LateFlag()

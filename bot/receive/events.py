@@ -81,6 +81,7 @@ class CardAction:
     chat_id: str
     value: dict[str, Any] = field(default_factory=dict)
     form_value: dict[str, Any] = field(default_factory=dict)
+    form_unreadable: str = ""  # why form_value could not be read ("" when it could)
 
     @property
     def dedupe_key(self) -> str:
@@ -220,8 +221,17 @@ def _card_action(event_id: str, event: dict[str, Any]) -> CardAction:
         message_id=_text(context.get("open_message_id"), "context.open_message_id", optional=True),
         chat_id=_text(context.get("open_chat_id"), "context.open_chat_id", optional=True),
         value=_json_object(action.get("value"), "action.value"),
-        form_value=_json_object(action.get("form_value"), "action.form_value"),
+        **_form_value(action.get("form_value")),
     )
+
+
+def _form_value(raw: object) -> dict[str, Any]:
+    """form_value, or why it could not be read: a signed callback with a bad form is still
+    Feishu's, so it gets an answer (a toast), not a 400 the client shows as an error popup."""
+    try:
+        return {"form_value": _json_object(raw, "action.form_value")}
+    except Malformed as exc:
+        return {"form_value": {}, "form_unreadable": exc.reason}
 
 
 def _bot_added(event_id: str, event: dict[str, Any]) -> BotAdded:

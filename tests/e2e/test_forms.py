@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.sandbox.pusher import EventPusher
+
 from tests.e2e.harness import CJK, RunningBot
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -155,13 +157,37 @@ def test_every_malformed_form_gets_the_form_again_with_the_problem(bot: RunningB
         assert "9" * 100 not in text and "x" * 100 not in text  # a huge value is never echoed
 
 
-def test_a_form_value_that_is_not_an_object_is_refused_at_the_door(bot: RunningBot) -> None:
-    record = bot.ask("help")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_form_value_of_the_wrong_type_gets_200_and_a_toast_in_the_askers_language(
+        bot: RunningBot, lang: str) -> None:
+    record = bot.ask("help" if lang == "en" else "帮助")
     value, _shown = as_shown(record.content)
-    for form_value in ("rf_date=2025-01-01", ["rf_date"], 7):
+    assert value.get("lang") == lang
+    expected = "无法读取这个表单" if lang == "zh" else "The form could not be read"
+    for form_value in ("rf_date=2025-01-01", ["rf_date"], 7, {"rf_date": deep(20)}):
         push = bot.pusher.card_action(value, message_id=record.message_id, chat_id=record.chat_id,
                                       form_value=form_value)
-        assert push.status == 400, push.body  # a wrong type in a field roombot acts on
+        # Signed and encrypted by Feishu, so not a 4xx: any non-200 is an error popup.
+        assert push.status == 200, push.body
+        assert not push.error, push.error
+        toast = push.json["toast"]
+        assert toast["type"] == "error" and toast["content"].startswith(expected), toast
+        assert set(toast["i18n"]) == {"zh_cn", "en_us"}
+        assert "card" not in push.json  # the form stays as it was, to fill in again
+    assert len(record.patches) == 0
+
+
+def deep(levels: int) -> Any:
+    return [deep(levels - 1)] if levels else 1
+
+
+def test_a_forged_callback_with_a_bad_form_is_still_refused(bot: RunningBot) -> None:
+    record = bot.ask("help")
+    value, _shown = as_shown(record.content)
+    forged = EventPusher(bot.sandbox, bot.webhook_url, sign=False)  # no signature: not Feishu
+    push = forged.card_action(value, message_id=record.message_id, chat_id=record.chat_id,
+                              form_value="rf_date=2025-01-01")
+    assert push.status in (400, 401), push.body
 
 
 def test_a_submission_without_the_buttons_value_is_still_the_room_finder(bot: RunningBot) -> None:
