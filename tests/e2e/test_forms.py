@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.sandbox.pusher import EventPusher
-
 from tests.e2e.harness import CJK, RunningBot
 
 TZ = ZoneInfo("Asia/Shanghai")
