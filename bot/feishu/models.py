@@ -91,3 +91,60 @@ class CallCounter:
     @property
     def total(self) -> int:
         return sum(self.by_path.values())
+
+
+@dataclass(frozen=True)
+class RoomAttendee:
+    """A room on one of the app's calendar events: `rsvp_status` needs_action (Feishu is still
+    deciding), accept (booked), decline (not booked) or removed."""
+
+    attendee_id: str
+    room_id: str
+    rsvp_status: str
+
+
+def _int(raw: object, default: int = 0) -> int:
+    try:
+        return int(float(str(raw)))
+    except (TypeError, ValueError):
+        return default
+
+
+@dataclass(frozen=True)
+class ReserveRules:
+    """Who may book a room, when, and for how long (vc/v1 reserve_scope) [contract §10]."""
+
+    room_id: str
+    approval: bool = False  # approval_switch on
+    approval_over_hours: float = 0.0  # 0: every booking needs approval; else only longer ones
+    limited_time: bool = False  # time_switch on: the window and the maximum apply
+    days_in_advance: int = 0  # 0: no limit
+    day_start_s: int = 0  # seconds after local midnight
+    day_end_s: int = 0  # 0: no daily end
+    max_hours: float = 0.0  # 0: no maximum
+    allow_all: bool = True
+    allow_users: frozenset[str] = frozenset()
+    allow_depts: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_api(cls, room_id: str, data: dict[str, object]) -> ReserveRules:
+        approve = data.get("approve_config") or {}
+        timing = data.get("time_config") or {}
+        scope = data.get("reserve_scope_config") or {}
+        assert isinstance(approve, dict) and isinstance(timing, dict) and isinstance(scope, dict)
+        approval = _int(approve.get("approval_switch")) == 1
+        over = float(approve.get("meeting_duration") or 0) \
+            if _int(approve.get("approval_condition")) == 1 else 0.0
+        users = frozenset(str(u.get("user_id")) for u in scope.get("allow_users") or ()
+                          if isinstance(u, dict) and u.get("user_id"))
+        depts = frozenset(str(d.get("department_id")) for d in scope.get("allow_depts") or ()
+                          if isinstance(d, dict) and d.get("department_id"))
+        allow_all = scope.get("allow_all_users")
+        return cls(room_id, approval=approval, approval_over_hours=over,
+                   limited_time=_int(timing.get("time_switch"), 1) == 1 and bool(timing),
+                   days_in_advance=_int(timing.get("days_in_advance")),
+                   day_start_s=_int(timing.get("start_time")),
+                   day_end_s=_int(timing.get("end_time")),
+                   max_hours=float(timing.get("max_duration") or 0),
+                   allow_all=allow_all is None or str(allow_all).lower() in ("true", "1"),
+                   allow_users=users, allow_depts=depts)

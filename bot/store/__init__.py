@@ -1,5 +1,5 @@
 """roombot's state in SQLite or PostgreSQL: the inbox, subscriptions, digest claims, leases, facts,
-the room directory's snapshot.
+the room directory's snapshot, the bookings ledger and the audit log.
 
     store = Store.open("sqlite:///roombot.db")   # or postgresql://…; the schema is migrated
 """
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from bot.directory.table import DIRECTORY_SQL, DirectorySnapshot, DirectoryTable
+from bot.store.bookings import BOOKING_SQL, AuditRow, Booking, BookingTable
 from bot.store.db import MIGRATIONS, Backend, Database, StoreError
 from bot.store.events import EVENT_SQL, EventTable, InboundEvent
 from bot.store.leases import LEASE_SQL, LeaseTable
@@ -23,14 +24,15 @@ from bot.store.subscriptions import (
 
 MAX_EVENT_ATTEMPTS = 5
 
-__all__ = ["MIGRATIONS", "DigestClaim", "DirectorySnapshot", "InboundEvent", "Store", "StoreError",
+__all__ = ["MIGRATIONS", "AuditRow", "Booking", "DigestClaim", "DirectorySnapshot", "InboundEvent", "Store", "StoreError",
            "Subscription", "digest_uuid"]
 
 
-class Store(EventTable, SubscriptionTable, LeaseTable, DirectoryTable, Database):
+class Store(EventTable, SubscriptionTable, LeaseTable, DirectoryTable, BookingTable, Database):
     """All of roombot's persistent state behind one small API; open with `Store.open(url)`."""
 
-    SQL: ClassVar[dict[str, str]] = {**EVENT_SQL, **SUBSCRIPTION_SQL, **LEASE_SQL, **DIRECTORY_SQL}
+    SQL: ClassVar[dict[str, str]] = {**EVENT_SQL, **SUBSCRIPTION_SQL, **LEASE_SQL, **DIRECTORY_SQL,
+                                **BOOKING_SQL}
 
     def __init__(self, backend: Backend, *, clock: Callable[[], float] = time.time,
                  max_attempts: int = MAX_EVENT_ATTEMPTS) -> None:

@@ -57,6 +57,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE directory_snapshots (
             root_id TEXT PRIMARY KEY, data TEXT NOT NULL, saved_at {real} NOT NULL)""",
     ),
+    (  # 6: the bookings ledger (written before the first calendar call) and the audit log
+        """CREATE TABLE bookings (
+            key TEXT PRIMARY KEY, requester TEXT NOT NULL, chat_id TEXT NOT NULL,
+            message_id TEXT NOT NULL, room_id TEXT NOT NULL, room_name TEXT NOT NULL,
+            start_ts {real} NOT NULL, end_ts {real} NOT NULL, lang TEXT NOT NULL,
+            calendar_id TEXT NOT NULL, event_id TEXT NOT NULL, attendee_id TEXT NOT NULL,
+            status TEXT NOT NULL, reason TEXT NOT NULL, history TEXT NOT NULL,
+            created_at {real} NOT NULL, updated_at {real} NOT NULL, source TEXT NOT NULL)""",
+        "CREATE INDEX bookings_requester ON bookings (requester, end_ts)",
+        "CREATE INDEX bookings_time ON bookings (end_ts, start_ts)",
+        """CREATE TABLE audit (
+            id {serial_pk}, at {real} NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+            target TEXT NOT NULL, room_id TEXT NOT NULL, detail TEXT NOT NULL,
+            log_id TEXT NOT NULL)""",
+        "CREATE INDEX audit_at ON audit (at)",
+    ),
 )
 
 DIALECTS = {
