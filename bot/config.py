@@ -99,6 +99,20 @@ class InsightsSettings:
 
 
 @dataclass(frozen=True)
+class BookingSettings:
+    """Booking from the card through calendar v4, as the app (see README "Booking")."""
+
+    enabled: bool = True  # needs calendar:calendar (or calendar.event:create + :update)
+    default_minutes: int = 60  # "book Everest at 3pm" books this long
+    max_minutes: int = 240  # the longest booking roombot makes (a room's own maximum also applies)
+    # The event title ({room}). Not "<name>'s meeting": an app reads no one's name without the
+    # contact scope, so the requester's name is Feishu's to show (it lists the event under them).
+    title: str = "Booked with roombot · {room}"
+    notify: bool = True  # Feishu notifies the requester (need_notification)
+    poll_seconds: float = 15.0  # how long a booking waits for Feishu's accept before "still pending"
+
+
+@dataclass(frozen=True)
 class LogSettings:
     format: str = "text"  # "text" or "json" (one object per line)
     include_text: bool = False  # log what people wrote; off by default (it is their message)
@@ -114,6 +128,7 @@ class Settings:
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     insights: InsightsSettings = field(default_factory=InsightsSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    booking: BookingSettings = field(default_factory=BookingSettings)
 
 
 def parse_clock(text: str, key: str) -> time:
@@ -139,7 +154,8 @@ def load_settings(path: str | Path | None, env: Mapping[str, str]) -> Settings:
 
 def settings_from_dict(data: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
     """Build validated settings from parsed TOML and environment variables."""
-    known = {"feishu", "bot", "server", "storage", "digest", "privacy", "insights", "log"}
+    known = {"feishu", "bot", "server", "storage", "digest", "privacy", "insights", "log",
+             "booking"}
     for section in data:
         if section not in known:
             raise ConfigError(f"[{section}] is not a roombot config section; known: {sorted(known)}")
@@ -165,6 +181,7 @@ def settings_from_dict(data: Mapping[str, Any], env: Mapping[str, str]) -> Setti
         privacy=_section(PrivacySettings, "privacy", data.get("privacy", {})),
         insights=_section(InsightsSettings, "insights", data.get("insights", {})),
         log=_section(LogSettings, "log", data.get("log", {})),
+        booking=_section(BookingSettings, "booking", data.get("booking", {})),
     )
     _validate(settings)
     return settings
@@ -236,6 +253,19 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("server.port must be between 1 and 65535")
     parse_clock(settings.digest.time, "digest.time")
     _validate_insights(settings.insights)
+    _validate_booking(settings.booking)
+
+
+def _validate_booking(booking: BookingSettings) -> None:
+    if not 15 <= booking.default_minutes <= booking.max_minutes <= 24 * 60:
+        raise ConfigError("booking.default_minutes must be at least 15 and at most "
+                          "booking.max_minutes, which is at most 1440")
+    if not 1 <= booking.poll_seconds <= 60:
+        raise ConfigError("booking.poll_seconds must be between 1 and 60")
+    try:
+        booking.title.format(room="x")
+    except (KeyError, IndexError, ValueError):
+        raise ConfigError('booking.title may use only {room}, e.g. "Booked with roombot · {room}"') from None
 
 
 def _validate_insights(insights: InsightsSettings) -> None:

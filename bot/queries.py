@@ -153,9 +153,44 @@ class Usage:
     focus: UsageFocus = "utilisation"
 
 
+@dataclass(frozen=True)
+class Book:
+    """Book a room for the window: the room named, or the best-fitting free room of `place` that
+    seats `capacity` ("book a room for 6 now")."""
+
+    lang: Lang
+    place: Place
+    window: Window
+    capacity: int = 0
+    sized: bool = True  # False: only a start was said; the booking's default length applies
+
+
+@dataclass(frozen=True)
+class MyBookings:
+    """The asker's upcoming bookings made through roombot."""
+
+    lang: Lang
+
+
+BookingAction = Literal["cancel", "extend", "check"]
+
+
+@dataclass(frozen=True)
+class ChangeBooking:
+    """Cancel, extend or look again at one of the asker's bookings: the one `key` names (a button),
+    or the one the words point at ("cancel my 3pm", "把明天的珠峰取消", "extend my meeting")."""
+
+    lang: Lang
+    action: BookingAction
+    key: str = ""
+    window: Window | None = None  # typed: the booking that overlaps this
+    place: Place | None = None  # typed: the booking in this room
+    minutes: int = 30  # extend by
+
+
 Query = (
     WhoBooked | IsFree | FindFree | Report | Subscribe | Unsubscribe | ListSubscriptions
-    | Help | ChooseRoom | UnknownRoom | BadTime | Usage
+    | Help | ChooseRoom | UnknownRoom | BadTime | Usage | Book | MyBookings | ChangeBooking
 )
 
 

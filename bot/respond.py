@@ -13,13 +13,17 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from bot.answer import AnswerContext, errors, finder
 from bot.answer.report import LIST_DAYS, report_days
 from bot.answer.router import answer
+from bot.book.desk import BookingDesk, Refused
+from bot.book.flow import Booker
+from bot.book.keys import click_key, message_key
+from bot.book.rules import RulesCache
 from bot.config import Settings
 from bot.directory.cache import DirectoryCache
 from bot.directory.snapshot import snapshot_cache
@@ -27,8 +31,28 @@ from bot.feishu.errors import ChatUnreachable, FeishuError, RateLimited
 from bot.feishu.gateway import FeishuGateway
 from bot.feishu.models import SentMessage
 from bot.observe import logs, metrics
-from bot.queries import Help, Lang, Query, Reply, Report, UnknownRoom, Usage
-from bot.receive.events import BotAdded, BotRemoved, CardAction, Inbound, IncomingMessage
+from bot.queries import (
+    Book,
+    ChangeBooking,
+    Help,
+    Lang,
+    MyBookings,
+    Query,
+    Reply,
+    Report,
+    UnknownRoom,
+    Usage,
+)
+from bot.receive.events import (
+    BookingJob,
+    BotAdded,
+    BotRemoved,
+    CardAction,
+    Inbound,
+    IncomingMessage,
+    kind_of,
+    to_payload,
+)
 from bot.render.cards import render
 from bot.store import Store
 from bot.understand import actions, parse
@@ -36,9 +60,23 @@ from bot.understand.form import FormError, is_room_finder, read_form
 
 log = logging.getLogger(__name__)
 ITEM_KINDS = {IncomingMessage: "message", CardAction: "click", BotAdded: "bot_added",
-              BotRemoved: "bot_removed"}  # until the question is understood
+              BotRemoved: "bot_removed", BookingJob: "booking"}  # until the question is understood
 CJK = re.compile(r"[\u3400-\u9fff]")
 Card = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Toast:
+    """A click's answer that leaves the card as it is: a short message in both languages."""
+
+    lang: Lang
+    zh: str
+    en: str
+    kind: str = "warning"
+
+    def body(self) -> dict[str, Any]:
+        return {"toast": {"type": self.kind, "content": self.zh if self.lang == "zh" else self.en,
+                          "i18n": {"zh_cn": self.zh, "en_us": self.en}}}
 
 
 def send_uuid(key: str) -> str:
@@ -57,6 +95,10 @@ class Responder:
         self.store = store
         self.clock = clock
         self._bot_open_id = ""
+        self.rules = RulesCache(gateway.reserve_rules)
+        self.bookings = BookingDesk(Booker(gateway, store, settings.booking, self.rules,
+                                           settings.bot.tz))
+        self.wake: Callable[[], None] = lambda: None  # the workers set it: a job is waiting
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], datetime] | None = None,
@@ -81,11 +123,12 @@ class Responder:
         """The context of one answer: the directory snapshot and `now`, read once."""
         return AnswerContext(gateway=self.gateway, directory=self.directory.get(),
                              settings=self.settings, now=self.now(), chat_id=chat_id,
-                             chat_type=chat_type, user_open_id=user_open_id, store=self.store)
+                             chat_type=chat_type, user_open_id=user_open_id, store=self.store,
+                             rules=self.rules if self.settings.booking.enabled else None)
 
     # -- the pipeline ------------------------------------------------------------------------
 
-    def respond(self, item: Inbound) -> Card | None:
+    def respond(self, item: Inbound) -> Card | Toast | None:
         """Handle one inbound item; returns the new card for a button click, None otherwise.
 
         Its fields (event, chat, question kind, outcome) go on every log line meanwhile, and
@@ -104,8 +147,10 @@ class Responder:
                 metrics.answered(fields["kind"], fields["outcome"], time.monotonic() - started,
                                  getattr(item, "create_time_ms", 0))
 
-    def _respond(self, item: Inbound) -> Card | None:
-        if isinstance(item, IncomingMessage):
+    def _respond(self, item: Inbound) -> Card | Toast | None:
+        if isinstance(item, BookingJob):
+            self._carry_booking(item)
+        elif isinstance(item, IncomingMessage):
             self._on_message(item)
         elif isinstance(item, CardAction):
             return self._on_click(item)
@@ -161,6 +206,8 @@ class Responder:
         query, ctx = self._understand(message, ctx)
         logs.bind(kind=query_kind(query))
         log.info("event %s: %s", message.event_id, type(query).__name__)
+        if isinstance(query, (Book, MyBookings, ChangeBooking)):
+            return self._answer_booking(query, ctx, message, progress)
         if progress is not None and isinstance(query, (Report, Usage)):
             days = len(report_days(query.window, ctx.now))
             if days > LIST_DAYS:  # Feishu's export: minutes at worst
@@ -196,9 +243,14 @@ class Responder:
 
     # -- clicks and chat events -----------------------------------------------------------------
 
-    def _on_click(self, action: CardAction) -> Card:
+    def _on_click(self, action: CardAction) -> Card | Toast:
         lang: Lang = "zh" if action.value.get("lang") == "zh" else "en"
-        return self._safely(action.event_id, lang, lambda: self._answer_click(action, lang))
+        try:
+            return self._safely(action.event_id, lang, lambda: self._answer_click(action, lang))
+        except Refused as refused:
+            log.info("event %s: refused: %s", action.event_id, refused)
+            logs.bind(outcome="refused")
+            return Toast(refused.lang, refused.zh, refused.en)
 
     def _answer_click(self, action: CardAction, lang: Lang) -> Card:
         # A click does not say which kind of chat it came from: assume the stricter group rules.
@@ -211,6 +263,15 @@ class Responder:
             log.warning("event %s: rejected button value: %s", action.event_id, exc)
             return render(Reply("expired", {}, lang))
         logs.bind(kind=query_kind(query))
+        if isinstance(query, Book):
+            key = click_key(action.operator_open_id, action.message_id, action.value)
+            reply, started = self.bookings.start(query, ctx, key=key, message_id=action.message_id,
+                                                 source="click")
+            if started is not None:
+                self._queue(BookingJob(started.key))
+            return render(reply)
+        if isinstance(query, (MyBookings, ChangeBooking)):
+            return self._answer_booking(query, ctx, None, None)
         if action.value.get("fresh") is True:  # Refresh: read Feishu, not the ledger cache
             ctx = replace(ctx, fresh=True)
         return render(answer(query, ctx))
@@ -234,10 +295,49 @@ class Responder:
         except ChatUnreachable:
             log.info("event %s: chat %s gone before the greeting", event.event_id, event.chat_id)
 
+    # -- bookings --------------------------------------------------------------------------------
+
+    def _answer_booking(self, query: Book | MyBookings | ChangeBooking, ctx: AnswerContext,
+                        message: IncomingMessage | None, progress: _Progress | None) -> Card:
+        """A typed booking is carried through here (the worker already holds its message); a
+        click's is queued as a BookingJob so the callback answers within Feishu's 3 s."""
+        if isinstance(query, MyBookings):
+            return render(self.bookings.mine(query, ctx))
+        if isinstance(query, ChangeBooking):
+            return render(self.bookings.change(query, ctx))
+        assert message is not None
+        reply, started = self.bookings.start(query, ctx, key=message_key(message.dedupe_key),
+                                             message_id="", source="typed")
+        if started is None:
+            return render(reply)
+        if progress is not None:
+            progress.start(render(reply))
+        _booking, final = self.bookings.run(started.key, ctx)
+        return render(final)
+
+    def _queue(self, job: BookingJob) -> None:
+        """Record a booking job in the inbox (once per booking) and wake a worker."""
+        if self.store.accept_event(job.dedupe_key, kind_of(job), to_payload(job)):
+            self.wake()
+
+    def _carry_booking(self, job: BookingJob) -> None:
+        """A worker's part of a clicked booking: carry it through Feishu, patch its card."""
+        booking = self.store.booking(job.key)
+        if booking is None:
+            log.warning("booking job %s: no ledger row", job.key[:12])
+            return
+        lang: Lang = "zh" if booking.lang == "zh" else "en"
+        ctx = self.context(booking.chat_id, "group", booking.requester)
+        card = self._safely(job.event_id, lang, lambda: render(self.bookings.run(job.key, ctx)[1]))
+        if booking.message_id:
+            self.gateway.patch_card(booking.message_id, card)
+
     def _safely(self, ref: str, lang: Lang, build: Callable[[], Card]) -> Card:
         """Build a card; Feishu failures and our own bugs become an honest error card."""
         try:
             return build()
+        except Refused:
+            raise
         except FeishuError as exc:
             logs.bind(outcome="rate_limited" if isinstance(exc, RateLimited) else "feishu_error",
                       log_id=exc.log_id)

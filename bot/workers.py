@@ -28,6 +28,7 @@ class AnswerWorkers:
     def __init__(self, inbox: Inbox, responder: Responder, threads: int = 4) -> None:
         self.inbox = inbox
         self.responder = responder
+        responder.wake = inbox.nudge  # a booking job queued by a click is claimed at once
         self._slots = threading.BoundedSemaphore(threads)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="roombot-answer")
         self._stop = threading.Event()
@@ -107,7 +108,7 @@ def answer_one(inbox: Inbox, responder: Responder, claimed: Claimed) -> None:
         return
     try:
         card = responder.respond(item)
-        if isinstance(item, CardAction) and card:  # a click answered late: patch its card
+        if isinstance(item, CardAction) and isinstance(card, dict) and card:  # answered late: patch
             responder.gateway.patch_card(item.message_id, card)
     except Exception as exc:  # e.g. Feishu refused the reply: try again later
         log.warning("event %s: attempt %d failed: %r", claimed.key, claimed.attempts, exc,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 
 if TYPE_CHECKING:
+    from bot.book.rules import RulesCache
     from bot.directory.tree import Directory
     from bot.feishu.gateway import FeishuGateway
     from bot.store import Store
@@ -30,3 +31,4 @@ class AnswerContext:
     user_open_id: str = ""
     store: Store | None = None
     fresh: bool = False  # read Feishu now, not the ledger cache (the card's Refresh button)
+    rules: RulesCache | None = None  # the rooms' booking rules (None: offer no Book buttons)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.answer import followups, windows
+from bot.answer import booking, followups, windows
 from bot.answer.bookings import holder, names_visible
 from bot.answer.timeline import busy_until, free_gaps, next_free_slot, overlapping
 from bot.feishu.models import BusyInterval
@@ -57,6 +57,8 @@ def answer_is_free(query: IsFree, ctx: AnswerContext) -> Reply:
         "disabled": [s["room"] for s in states if s["disabled"]],
         "names_shown": show_names,
         "buttons": _buttons(query, ctx),
+        "offers": booking.offers([r for r, s in zip(rooms, states, strict=True) if s["free"]],
+                                 query.window, ctx, query.lang),
     }
     return Reply(card="availability", data=data, lang=query.lang)
 

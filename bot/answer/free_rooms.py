@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from bot.answer import finder, followups, windows
+from bot.answer import booking, finder, followups, windows
 from bot.answer.near_misses import near_misses
 from bot.answer.search import Found, candidates_for, search
 from bot.queries import TENANT, FindFree, Reply, Window
@@ -36,6 +36,7 @@ def answer_find_free(query: FindFree, ctx: AnswerContext) -> Reply:
         "total": len(found.free),
         "rooms": [_row(room, ctx) for room in found.free],
         "near": near_misses(query, found, ctx) if not found.free else None,
+        "offers": booking.offers(found.free, query.window, ctx, query.lang),
         "buttons": _buttons(query, ctx, found),
         "finder": finder.form_data(query.lang, ctx, query.window, query.capacity, query.place),
     }

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.receive.events import CardAction
 from bot.receive.inbox import Inbox
-from bot.respond import Responder
+from bot.respond import Responder, Toast
 
 log = logging.getLogger(__name__)
 
@@ -53,24 +53,26 @@ class ClickDesk:
         if not self.inbox.record(action, held=True):
             return {}
         late = _LateFlag()
-        future: Future[dict[str, Any] | None] = self._pool.submit(self._run, action, late)
+        future: Future[dict[str, Any] | Toast | None] = self._pool.submit(self._run, action, late)
         try:
             card = future.result(timeout=CARD_SYNC_SECONDS)
         except FutureTimeout:
             if late.set_late():
                 return WORKING_TOAST
             card = future.result()
+        if isinstance(card, Toast):
+            return card.body()
         return {"card": {"type": "raw", "data": card}} if card else {}
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
 
-    def _run(self, action: CardAction, late: _LateFlag) -> dict[str, Any] | None:
+    def _run(self, action: CardAction, late: _LateFlag) -> dict[str, Any] | Toast | None:
         key = action.dedupe_key
         try:
             with self.inbox.holding(key):
                 card = self.responder.respond(action)
-                if card and late.finished_late():
+                if isinstance(card, dict) and card and late.finished_late():
                     self.responder.gateway.patch_card(action.message_id, card)
             self.inbox.done(key)
             return card

@@ -123,10 +123,26 @@ class Ignored:
     event_id: str
 
 
-Inbound = IncomingMessage | CardAction | BotAdded | BotRemoved
+@dataclass(frozen=True)
+class BookingJob:
+    """Carry one booking (its ledger key) through Feishu's asynchronous steps: queued by the
+    answer that started it, run by a worker, resumed by the next one after a crash."""
+
+    key: str
+
+    @property
+    def event_id(self) -> str:
+        return f"book:{self.key[:16]}"
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"book:{self.key}"
+
+
+Inbound = IncomingMessage | CardAction | BotAdded | BotRemoved | BookingJob
 KINDS: dict[str, type] = {
     "message": IncomingMessage, "card_action": CardAction,
-    "bot_added": BotAdded, "bot_removed": BotRemoved,
+    "bot_added": BotAdded, "bot_removed": BotRemoved, "booking": BookingJob,
 }
 
 

@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Any
 from bot.queries import (
     TENANT,
     USAGE_FOCUSES,
+    Book,
+    ChangeBooking,
     FindFree,
     Help,
     IsFree,
     Lang,
     ListSubscriptions,
+    MyBookings,
     Period,
     Place,
     Query,
@@ -42,9 +45,9 @@ class BadAction(ValueError):
 def encode(query: Query) -> dict[str, Any]:
     """Encode a query as a button value (a JSON object, as the SDK requires)."""
     value: dict[str, Any] = {"v": VERSION, "lang": query.lang}
-    if isinstance(query, (WhoBooked, IsFree, FindFree, Report, Usage)):
+    if isinstance(query, (WhoBooked, IsFree, FindFree, Report, Usage, Book)):
         value.update(_window(query.window))
-    if isinstance(query, (WhoBooked, IsFree, FindFree, Report, Subscribe, Usage)):
+    if isinstance(query, (WhoBooked, IsFree, FindFree, Report, Subscribe, Usage, Book)):
         value["place"] = [query.place.kind, query.place.id]
     if isinstance(query, Usage):
         value["focus"] = query.focus
@@ -52,6 +55,12 @@ def encode(query: Query) -> dict[str, Any]:
         value["place"] = [query.place.kind, query.place.id]
     if isinstance(query, (WhoBooked, IsFree)) and query.more:
         value["more"] = [[p.kind, p.id] for p in query.more]
+    if isinstance(query, ChangeBooking):
+        value.update(key=query.key, act=query.action)
+        if query.action == "extend":
+            value["min"] = query.minutes
+    if isinstance(query, (FindFree, Book)) and query.capacity:
+        value["cap"] = query.capacity
     if isinstance(query, FindFree):
         value["cap"] = query.capacity
         if query.offset:
@@ -72,8 +81,10 @@ def encode(query: Query) -> dict[str, Any]:
 _KINDS: dict[type, str] = {
     WhoBooked: "who_booked", IsFree: "is_free", FindFree: "find_free", Report: "report",
     Subscribe: "subscribe", Unsubscribe: "unsubscribe", ListSubscriptions: "subscriptions",
-    Help: "help", Usage: "usage",
+    Help: "help", Usage: "usage", Book: "book", MyBookings: "my_bookings",
+    ChangeBooking: "booking",
 }
+MAX_EXTEND_MINUTES = 240
 
 
 def room_finder(lang: Lang) -> dict[str, Any]:
@@ -101,6 +112,10 @@ def decode(value: Any, directory: Directory, now: datetime) -> Query:
         return Help(lang)
     if kind == "subscriptions":
         return ListSubscriptions(lang)
+    if kind == "my_bookings":
+        return MyBookings(lang)
+    if kind == "booking":
+        return _change_booking(lang, value)
     if kind == "unsubscribe":
         place = _place(value["place"], directory) if "place" in value else None
         return Unsubscribe(lang, place, _period(value.get("period"), None))
@@ -121,7 +136,19 @@ def decode(value: Any, directory: Directory, now: datetime) -> Query:
         return Report(lang, _kinds(value), window, place)
     if kind == "usage":
         return Usage(lang, place, window, _focus(value.get("focus")))
+    if kind == "book":
+        return Book(lang, place, window, _bounded_int(value.get("cap", 0), 1000, "bad capacity"))
     raise BadAction(f"unknown query kind {kind!r}")
+
+
+def _change_booking(lang: Lang, value: dict[str, Any]) -> ChangeBooking:
+    key, act = value.get("key"), value.get("act")
+    if not isinstance(key, str) or not 32 <= len(key) <= 128 or not key.isalnum():
+        raise BadAction("bad booking key")
+    if act not in ("cancel", "extend", "check"):
+        raise BadAction("bad booking action")
+    minutes = _bounded_int(value.get("min", 30), MAX_EXTEND_MINUTES, "bad minutes") or 30
+    return ChangeBooking(lang, act, key, minutes=minutes)
 
 
 def _decode_window(value: dict[str, Any], now: datetime) -> Window:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from bot.queries import BadTime, Help, Lang, Query
 from bot.understand import when
+from bot.understand.booking_words import booking_intent, build_booking
 from bot.understand.build import BUILDERS
 from bot.understand.capacity import find_capacity
 from bot.understand.intent import Features, classify, signals, small_talk
@@ -95,5 +96,8 @@ def assemble(r: Reading, now: datetime, directory: Directory, slot: int) -> Quer
     feat = Features(room=bool(r.rooms) or r.capital_room, area=bool(r.floors or r.buildings),
                     unknown=bool(r.unknown), time=r.time.given, capacity=r.capacity > 0,
                     moment=r.time.moment)
+    command = booking_intent(r.rest, feat.room, feat.time)
+    if command is not None:
+        return build_booking(command, r, now, directory, slot)
     intent = classify(signals(r.rest), feat)
     return BUILDERS[intent](r, now, directory, slot)

@@ -70,6 +70,7 @@ from understand_fixtures import (
 from bot.queries import TENANT, ReportKind
 from bot.queries import ChooseRoom as CR
 from bot.queries import FindFree as FF
+from bot.queries import Book as BK
 from bot.queries import IsFree as IF
 from bot.queries import Report as RP
 from bot.queries import Subscribe as SUB
@@ -272,7 +273,7 @@ COLLOQUIAL_ROWS: list[tuple[str, Any]] = [
     ("anyone in Oslo?", IF("en", OSLO, NOW_SLOT)),
     ("is anybody using Jupiter at 4", IF("en", JUPITER, span(17, 16, 0, 16, 30))),
     ("is there a meeting in Mercury at 3", IF("en", MERCURY, span(17, 15, 0, 15, 30))),
-    ("book Oslo at 3", IF("en", OSLO, span(17, 15, 0, 15, 30))),
+    ("book Oslo at 3", BK("en", OSLO, span(17, 15, 0, 15, 30), 0, False)),
     ("T2 7F now?", IF("en", F7, NOW_SLOT)),
     ("Room 402 tmrw 9am?", IF("en", R402, span(18, 9, 0, 9, 30))),
     ("Venus this afternoon?", IF("en", VENUS, span(17, 13, 0, 18, 0))),

@@ -51,7 +51,10 @@ from bot.queries import BadTime as BT
 from bot.queries import ChooseRoom as CR
 from bot.queries import FindFree as FF
 from bot.queries import Help as H
+from bot.queries import Book as BK
+from bot.queries import ChangeBooking as CB
 from bot.queries import IsFree as IF
+from bot.queries import MyBookings as MB
 from bot.queries import ListSubscriptions as LS
 from bot.queries import Report as RP
 from bot.queries import Subscribe as SUB
@@ -200,7 +203,7 @@ EN_ROWS: list[tuple[str, Any]] = [
     ("find a free room friday 10-11 for 8 people", FF("en", span(20, 10, 0, 11, 0), 8, TENANT)),
     ("find a room for 8 on the 5th floor", FF("en", NOW_SLOT, 8, F5)),
     ("free room after lunch", FF("en", span(17, 13, 0, 14, 0), 0, TENANT)),
-    ("book me a room for 4 tomorrow 9am for 30 minutes", FF("en", span(18, 9, 0, 9, 30), 4, TENANT)),
+    ("book me a room for 4 tomorrow 9am for 30 minutes", BK("en", TENANT, span(18, 9, 0, 9, 30), 4)),
     ("find a rooom for 8 ppl now", FF("en", NOW_SLOT, 8, TENANT)),
     ("Find a room, 5 people, tomorrow 10-11", FF("en", span(18, 10, 0, 11, 0), 5, TENANT)),
     ("is there a room free at 4 for 6 people", FF("en", span(17, 16, 0, 16, 30), 6, TENANT)),
@@ -383,8 +386,22 @@ ZH_ROWS: list[tuple[str, Any]] = [
     ("T3有没有空会议室", FF("zh", NOW_SLOT, 0, T3)),
     ("给我找个会议室 明天 10:00-11:30 8人", FF("zh", span(18, 10, 0, 11, 30), 8, TENANT)),
     ("下周三下午两点到三点能坐8人的会议室", FF("zh", span(25, 14, 0, 15, 0), 8, TENANT)),
-    ("我想订木星明天下午三点", IF("zh", JUPITER, span(18, 15, 0, 15, 30))),
-    ("帮我订木星明天上午10点", IF("zh", JUPITER, span(18, 10, 0, 10, 30))),
+    ("我想订木星明天下午三点", BK("zh", JUPITER, span(18, 15, 0, 15, 30), 0, False)),
+    ("帮我订木星明天上午10点", BK("zh", JUPITER, span(18, 10, 0, 10, 30), 0, False)),
+    # bookings and changes to them
+    ("book Jupiter 3-4pm", BK("en", JUPITER, span(17, 15, 0, 16, 0))),
+    ("please reserve Mercury tomorrow at 10 for an hour", BK("en", MERCURY, span(18, 10, 0, 11, 0))),
+    ("book a room for 6 now", BK("en", TENANT, NOW_SLOT, 6, False)),
+    ("订木星明天下午两点，一个小时", BK("zh", JUPITER, span(18, 14, 0, 15, 0))),
+    ("帮我在5楼订一间能坐8人的会议室 下午3点", BK("zh", F5, span(17, 15, 0, 15, 30), 8, False)),
+    ("my bookings", MB("en")),
+    ("what have I booked?", MB("en")),
+    ("我的预订", MB("zh")),
+    ("cancel my 3pm", CB("en", "cancel", window=span(17, 15, 0, 15, 30))),
+    ("把明天的木星取消", CB("zh", "cancel", window=day(18), place=JUPITER)),
+    ("extend my meeting by 30 minutes", CB("en", "extend", minutes=30)),
+    ("把我的会议延长一个小时", CB("zh", "extend", minutes=60)),
+    ("取消订阅", UNSUB("zh", None, None)),  # a subscription, never a booking
     ("mercury在3点到4点之间有空吗", IF("zh", MERCURY, span(17, 15, 0, 16, 0))),
     # 报告
     ("昨天谁没签到", RP("zh", NS, day(16), TENANT)),
