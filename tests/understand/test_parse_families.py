@@ -68,9 +68,9 @@ from understand_fixtures import (
 )
 
 from bot.queries import TENANT, ReportKind
+from bot.queries import Book as BK
 from bot.queries import ChooseRoom as CR
 from bot.queries import FindFree as FF
-from bot.queries import Book as BK
 from bot.queries import IsFree as IF
 from bot.queries import Report as RP
 from bot.queries import Subscribe as SUB

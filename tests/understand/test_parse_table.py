@@ -48,14 +48,14 @@ from understand_fixtures import (
 
 from bot.queries import TENANT, ReportKind, Window
 from bot.queries import BadTime as BT
+from bot.queries import Book as BK
+from bot.queries import ChangeBooking as CB
 from bot.queries import ChooseRoom as CR
 from bot.queries import FindFree as FF
 from bot.queries import Help as H
-from bot.queries import Book as BK
-from bot.queries import ChangeBooking as CB
 from bot.queries import IsFree as IF
-from bot.queries import MyBookings as MB
 from bot.queries import ListSubscriptions as LS
+from bot.queries import MyBookings as MB
 from bot.queries import Report as RP
 from bot.queries import Subscribe as SUB
 from bot.queries import UnknownRoom as UR
