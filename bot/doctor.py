@@ -46,6 +46,9 @@ def run_doctor(settings: Settings, out: TextIO) -> int:
         ("room directory (vc:room:readonly)", _rooms),
         ("reservation ledger (vc:room:readonly + admin VC rights)", _reservations),
         ("free/busy (calendar:room:readonly)", _freebusy),
+        ("booking: the app's calendar (calendar:calendar, or calendar.event:create + :update)",
+         _calendar),
+        ("booking: the rooms' booking rules (vc/v1 reserve_scope)", _reserve_rules),
     ]
     if settings.feishu.mode == "long_connection":
         checks.append((f"long-connection endpoint ({ENDPOINT_PATH})", _endpoint))
@@ -90,6 +93,25 @@ def _freebusy(responder: Responder) -> str:
     now = responder.now()
     busy = responder.gateway.freebusy([rooms[0].room_id], now, now + timedelta(hours=1))
     return f"{sum(len(v) for v in busy.values())} busy slots in the next hour for {rooms[0].name}"
+
+
+def _calendar(responder: Responder) -> str:
+    if not responder.settings.booking.enabled:
+        raise Notice("booking is off ([booking] enabled = false)")
+    calendar_id = responder.gateway.primary_calendar()
+    return (f"primary calendar {calendar_id}; creating and changing events is first tried by a "
+            "booking (a check cannot write to a calendar)")
+
+
+def _reserve_rules(responder: Responder) -> str:
+    if not responder.settings.booking.enabled:
+        raise Notice("booking is off ([booking] enabled = false)")
+    rooms = responder.directory.get().rooms[:1]
+    if not rooms:
+        return "no rooms to check"
+    rules = responder.gateway.reserve_rules(rooms[0].room_id)
+    needs = "needs approval" if rules.approval else "no approval needed"
+    return f"{rooms[0].name}: {needs}" + ("" if rules.allow_all else ", open to some people only")
 
 
 def _endpoint(responder: Responder) -> str:

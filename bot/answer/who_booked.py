@@ -34,7 +34,8 @@ def answer_who_booked(query: WhoBooked, ctx: AnswerContext) -> Reply:
     rooms = list({r.room_id: r for p in places for r in ctx.directory.place_rooms(p)}.values())
     show_names = names_visible(ctx.settings, ctx.chat_type)
     ledger, data_age = _ledger_rows(query, rooms, ctx, show_names)
-    rows = sort_rows(ledger + _future_rows(query, rooms, ctx, show_names))
+    rows = sort_rows(via_roombot(ledger + _future_rows(query, rooms, ctx, show_names), query, ctx,
+                                 show_names))
     shown, more_from, omitted = paginate(rows, MAX_ROWS)
     data: dict[str, Any] = {
         "place": _place(query.place, rooms, ctx, query.more),
@@ -102,6 +103,22 @@ def _scope(place: Place, rooms: Sequence[Room], ctx: AnswerContext,
     if place.kind in ("floor", "building") and place.id:
         return place.id, ()
     return ctx.settings.bot.room_level_id, ()
+
+
+def via_roombot(rows: list[Row], query: WhoBooked, ctx: AnswerContext, show_names: bool) -> list[Row]:
+    """Mark the rows roombot booked: Feishu shows an app's event with no organizer, so the person
+    it was booked for comes from the bookings ledger (shown as a mention Feishu names)."""
+    if ctx.store is None:
+        return rows
+    ours = {(b.room_id, int(b.start), int(b.end)): b for b in ctx.store.bookings_between(
+        query.window.start.timestamp(), query.window.end.timestamp())}
+    for row in rows:
+        booking = ours.get((row["room_id"], int(row["start"].timestamp()), int(row["end"].timestamp())))
+        if booking is not None:
+            row["via_roombot"] = True
+            row["private"] = False
+            row["booked_for"] = booking.requester if show_names else ""
+    return rows
 
 
 def paginate(rows: list[Row], limit: int) -> tuple[list[Row], datetime | None, int]:
