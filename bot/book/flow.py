@@ -26,7 +26,8 @@ from bot.store import Booking, Store
 
 log = logging.getLogger(__name__)
 
-POLL_DELAYS = (0.5, 1.0, 2.0, 4.0)  # then every 4 s until BookingSettings.poll_seconds
+POLL_DELAYS = (0.5, 1.0, 1.5, 2.0)  # then every 2 s until BookingSettings.poll_seconds: an accept
+# is seen at most 2 s after Feishu decided
 TAKEN, EXTEND_DECLINED, REMOVED = "taken", "extend_declined", "removed"
 EXTEND_FROM = "extend from end "  # + the old end's epoch: the history says what to put back
 
@@ -145,7 +146,7 @@ class Booker:
                                           attendee_id=room.attendee_id)
 
     def _await(self, booking: Booking, delays: tuple[float, ...] = POLL_DELAYS) -> Booking | None:
-        """Poll the room attendee (0.5 s, 1 s, 2 s, 4 s, then every 4 s) until Feishu decides."""
+        """Poll the room attendee (after 0.5 s, 1 s, 1.5 s, then every 2 s) until Feishu decides."""
         deadline = self._monotonic() + self.settings.poll_seconds
         step = 0
         while True:
