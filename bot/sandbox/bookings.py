@@ -199,8 +199,11 @@ def _slots(rng: random.Random, demand: float,
 
 
 def draw_outcome(rng: random.Random, b: Booking, *, habitual: bool = False) -> None:
-    """Give a booking a hidden outcome as the generator does (never 审批中) and settle it."""
-    b.outcome = next(o for o in rng.choices(_OUTCOMES, cum_weights=_CUM_WEIGHTS, k=8) if o != OUT_PENDING)
+    """Give a booking of a room that needs check-in a hidden outcome as the generator would
+    (never 审批中 nor 无需签到), and settle it."""
+    b.outcome = OUT_PENDING
+    while b.outcome in (OUT_PENDING, OUT_EXEMPT):
+        b.outcome = rng.choices(_OUTCOMES, cum_weights=_CUM_WEIGHTS)[0]
     if habitual and rng.random() < HABITUAL_NO_SHOW:
         b.outcome = OUT_NO_SHOW
     _settle(rng, b)
