@@ -1,4 +1,4 @@
-"""Reservations of the sandbox tenant: generated lazily per local day, shown as Feishu shows them at a given moment.
+"""Reservations of the sandbox tenant, generated lazily per local day (shown.py shows them at a given moment).
 
 A day looks like an office: meetings start most often mid-morning and mid-afternoon, rarely at
 lunch or in the evening; each room's demand and head-counts follow its RoomProfile (some rooms idle,
@@ -19,11 +19,14 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.feishu.models import BusyInterval, Reservation
 from bot.sandbox import names
 from bot.sandbox.directory import Directory, RoomProfile, Series, User
+
+if TYPE_CHECKING:
+    from bot.sandbox.releases import Release
 
 BOOKED = "预定成功"
 PENDING_APPROVAL = "审批中"
@@ -79,10 +82,21 @@ class Booking:
     check_in_at: int = 0
     release_at: int = 0
     exempt_status: str = ""
+    app_id: str = ""  # booked by an app's calendar event: its app_id and bot open_id (calendar_api)
+    app_open_id: str = ""
+    release: Release | None = None  # an instance/reply, a deleted event ... ending it early
 
     def overlaps(self, start: int, end: int) -> bool:
         """True when the booking overlaps [start, end]; a zero-length window is a point in time."""
         return self.start < max(end, start + 1) and self.end > start
+
+
+class Overlay(Protocol):
+    """Bookings kept beside the generated ones (the calendar's), and a look at each generated day."""
+
+    def between(self, start: int, end: int, room_ids: list[str]) -> list[Booking]: ...
+
+    def generated(self, bookings: list[Booking]) -> None: ...
 
 
 class BookingBook:
@@ -91,6 +105,7 @@ class BookingBook:
     def __init__(self, directory: Directory, tz: ZoneInfo) -> None:
         self.directory = directory
         self.tz = tz
+        self.overlay: Overlay | None = None
         self._room_ids = [r.room_id for r in directory.rooms]
         self._known = set(self._room_ids)
         self._days: OrderedDict[date, dict[str, list[Booking]]] = OrderedDict()
@@ -113,9 +128,16 @@ class BookingBook:
             cached = rooms.get(room_id)
         if cached is None:
             cached = self._generate(day, room_id)
+            if self.overlay is not None:
+                self.overlay.generated(cached)
             with self._lock:
                 rooms[room_id] = cached
         return cached
+
+    def cached(self, room_id: str) -> list[Booking]:
+        """One room's bookings on the days generated so far (for finding a uid)."""
+        with self._lock:
+            return [b for rooms in self._days.values() for b in rooms.get(room_id, ())]
 
     def between(self, start: int, end: int, room_ids: Iterable[str] | None = None) -> list[Booking]:
         """Bookings overlapping [start, end], optionally only in some rooms, sorted by start then room."""
@@ -128,6 +150,8 @@ class BookingBook:
             for room_id in wanted:
                 found.extend(b for b in self.room_day(day, room_id) if b.overlaps(start, end))
             day += timedelta(days=1)
+        if self.overlay is not None:
+            found.extend(self.overlay.between(start, end, wanted))
         found.sort(key=lambda b: (b.start, b.room_name, b.uid))
         return found
 
@@ -172,6 +196,17 @@ def _slots(rng: random.Random, demand: float,
         late = rng.choice((1320, 1350, 1380, 1410))
         slots.append((late, late + rng.choice((60, 90, 120, 150)), None))
     return sorted(slots, key=lambda slot: slot[0])
+
+
+def draw_outcome(rng: random.Random, b: Booking, *, habitual: bool = False) -> None:
+    """Give a booking of a room that needs check-in a hidden outcome as the generator would
+    (never 审批中 nor 无需签到), and settle it."""
+    b.outcome = OUT_PENDING
+    while b.outcome in (OUT_PENDING, OUT_EXEMPT):
+        b.outcome = rng.choices(_OUTCOMES, cum_weights=_CUM_WEIGHTS)[0]
+    if habitual and rng.random() < HABITUAL_NO_SHOW:
+        b.outcome = OUT_NO_SHOW
+    _settle(rng, b)
 
 
 def _heads(rng: random.Random, capacity: int, fit: str) -> tuple[int, int]:
@@ -220,73 +255,3 @@ def _settle(rng: random.Random, b: Booking) -> None:
         b.release_at = rng.randint(earliest, latest)
     elif b.outcome == OUT_AFTER_END:
         b.release_at = b.end
-
-
-@dataclass(frozen=True)
-class Shown:
-    """What the API shows for a booking at one moment."""
-
-    reservation_status: str
-    check_in_status: str
-    device: str = ""
-    check_in_at: int = 0
-    release_early: str = ""
-    releaser: str = ""
-    release_at: int = 0
-
-
-def shown_at(b: Booking, now: int) -> Shown:
-    """The booking's status strings as Feishu would show them at `now`."""
-    before = AWAITING if now < b.start - CHECK_IN_OPENS else WINDOW_OPEN
-    if b.outcome == OUT_PENDING:
-        return Shown(PENDING_APPROVAL, before if now < b.start + CHECK_IN_CLOSES else EXEMPT_STATUSES[3])
-    if b.outcome == OUT_EXEMPT:
-        return Shown(BOOKED, b.exempt_status)
-    if b.outcome == OUT_NO_SHOW:
-        released = b.start + CHECK_IN_CLOSES
-        if now < released:
-            return Shown(BOOKED, before)
-        return Shown(RELEASED_NO_SHOW, NO_SHOW_STATUS, release_early=RELEASED_NO_SHOW, release_at=released)
-    if now < b.check_in_at:
-        return Shown(BOOKED, before)
-    if not b.release_at or now < b.release_at:
-        return Shown(BOOKED, CHECKED_IN, b.device, b.check_in_at)
-    status = {OUT_MANUAL: RELEASED_MANUAL, OUT_SENSOR: RELEASED_SENSOR}.get(b.outcome, RELEASED_AFTER_END)
-    early = status if b.outcome in (OUT_MANUAL, OUT_SENSOR) else ""
-    releaser = b.organizer.name if b.outcome == OUT_MANUAL else ""
-    return Shown(status, CHECKED_IN, b.device, b.check_in_at, early, releaser, b.release_at)
-
-
-def busy_span(b: Booking, now: int) -> tuple[int, int] | None:
-    """The part of the booking that holds the room at `now`: released time is free again."""
-    shown = shown_at(b, now)
-    end = min(b.end, shown.release_at) if shown.release_at else b.end
-    return (b.start, end) if end > b.start else None
-
-
-def to_reservation(b: Booking, now: int, tz: ZoneInfo, need_topic: bool = True) -> Reservation:
-    """The booking as roombot's Reservation model, as shown at `now`."""
-    s = shown_at(b, now)
-
-    def at(ts: int) -> datetime | None:
-        return datetime.fromtimestamp(ts, tz) if ts else None
-
-    start, end = datetime.fromtimestamp(b.start, tz), datetime.fromtimestamp(b.end, tz)
-    return Reservation(
-        room_id=b.room_id, room_name=b.room_name, reserver=b.organizer.name,
-        reserver_id=b.organizer.open_id, department=b.organizer.department,
-        start=start, end=end, duration=end - start,
-        reservation_status=s.reservation_status, check_in_status=s.check_in_status,
-        topic=b.topic if need_topic else "", guests=b.guests, accepted=b.accepted,
-        check_in_device=s.device, check_in_time=at(s.check_in_at), release_early=s.release_early,
-        releaser=s.releaser, release_time=at(s.release_at))
-
-
-def to_busy(b: Booking, now: int, tz: ZoneInfo) -> BusyInterval | None:
-    """The booking as a free/busy interval at `now` (None once fully released); private hides the organizer."""
-    span = busy_span(b, now)
-    if span is None:
-        return None
-    organizer = ("", "") if b.private else (b.organizer.name, b.organizer.open_id)
-    return BusyInterval(b.room_id, datetime.fromtimestamp(span[0], tz), datetime.fromtimestamp(span[1], tz),
-                        b.uid, organizer[0], organizer[1], 0)

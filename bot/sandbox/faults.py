@@ -7,7 +7,12 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-FAULT_KINDS = ("rate_limit", "server_error", "bad_gateway", "token_expired", "permission")
+FAULT_KINDS = ("rate_limit", "server_error", "bad_gateway", "token_expired", "permission",
+               "method_rate_limit", "app_rate_limit")
+# The calendar APIs' own throttles (HTTP 429) [DOC 创建日程 错误码]: per method and per app.
+CALENDAR_LIMIT_CODES = {"method_rate_limit": (190004, "method rate limited"),
+                        "app_rate_limit": (190005, "app rate limited")}
+CALENDAR_QUOTA = ((60, 1000), (1, 50))
 
 # Documented quotas per API [DOC 频控策略 and each API page]: (window seconds, max calls).
 QUOTAS: dict[str, tuple[tuple[int, int], ...]] = {
@@ -24,6 +29,9 @@ QUOTAS: dict[str, tuple[tuple[int, int], ...]] = {
     "message_create": ((60, 1000), (1, 50)),
     "message_reply": ((60, 1000), (1, 50)),
     "message_patch": ((60, 1000), (1, 50)),
+    "reserve_scope": ((60, 100),),
+    **{api: CALENDAR_QUOTA for api in ("calendar_primary", "event_create", "event_get", "event_patch",
+                                        "event_delete", "attendee_create", "attendee_list", "attendee_delete")},
 }
 
 

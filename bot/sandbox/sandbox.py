@@ -13,11 +13,14 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from bot.config import FeishuSettings
 from bot.sandbox.bookings import Booking
+from bot.sandbox.calendar_api import CALENDAR_ROUTES
+from bot.sandbox.calendar_knobs import SandboxCalendar
 from bot.sandbox.directory import stable_hex
 from bot.sandbox.exports import EXPORT_ROUTES, ExportStore
 from bot.sandbox.faults import Faults
 from bot.sandbox.longconn import WS_ROUTES, LongConnection
 from bot.sandbox.messages import IM_ROUTES, Messenger, SentRecord
+from bot.sandbox.reserve_api import RESERVE_ROUTES
 from bot.sandbox.server import RecordedCall, Route, SandboxApp
 from bot.sandbox.tenant import Clock, Tenant
 from bot.sandbox.tokens import TokenStore
@@ -41,7 +44,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 def routes() -> tuple[Route, ...]:
     """Every endpoint the sandbox serves (more specific paths first)."""
-    return VC_ROUTES + EXPORT_ROUTES + IM_ROUTES + WS_ROUTES
+    return VC_ROUTES + RESERVE_ROUTES + CALENDAR_ROUTES + EXPORT_ROUTES + IM_ROUTES + WS_ROUTES
 
 
 class Sandbox:
@@ -59,6 +62,7 @@ class Sandbox:
         self.encrypt_key = stable_hex("encrypt", seed, length=24)
         self.verification_token = stable_hex("verification", seed, length=24)
         self.tokens = TokenStore(self.app_id, self.app_secret)
+        self.calendar = SandboxCalendar(self.tenant, self.app_id)
         self.messenger = Messenger(lambda: int(self.tenant.clock().timestamp() * 1000))
         self.calls: list[RecordedCall] = []
         self._lock = threading.Lock()
@@ -162,8 +166,9 @@ class Sandbox:
         self.tokens.expire_all()
 
     def query_bookings(self, start: int, end: int, room_ids: Sequence[str]) -> list[Booking]:
-        """Bookings for a reservation query, cached so paging does not recompute them."""
-        key = (start, end, tuple(room_ids))
+        """Bookings for a reservation query, cached so paging does not recompute them (until the calendar changes)."""
+        self.calendar.settle()
+        key = (start, end, tuple(room_ids), self.calendar.version)
         with self._lock:
             hit = self._queries.get(key)
             if hit is not None:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from bot.sandbox.faults import CALENDAR_LIMIT_CODES
+
 if TYPE_CHECKING:
     from bot.sandbox.sandbox import Sandbox
 
@@ -181,8 +183,11 @@ class SandboxApp:
         if kind == "rate_limit":
             raise ApiError(429, 99991400, "request trigger frequency limit", headers={
                 "x-ogw-ratelimit-limit": "100", "x-ogw-ratelimit-reset": str(injection.reset)})
+        if kind in CALENDAR_LIMIT_CODES:
+            raise ApiError(429, *CALENDAR_LIMIT_CODES[kind])
         if kind == "server_error":
-            raise ApiError(500, 121001 if "/vc/" in path else 1, "internal error")
+            code = 121001 if "/vc/" in path else 190003 if "/calendar/" in path else 1
+            raise ApiError(500, code, "internal error")
         if kind == "token_expired":
             self.sb.expire_tokens()
             raise invalid_token()

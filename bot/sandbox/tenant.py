@@ -6,8 +6,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.feishu.models import BusyInterval, Reservation, Room, RoomLevel
-from bot.sandbox.bookings import Booking, BookingBook, to_busy, to_reservation
+from bot.sandbox.bookings import Booking, BookingBook
 from bot.sandbox.directory import Directory, User, build_directory
+from bot.sandbox.shown import to_busy, to_reservation
 
 Clock = Callable[[], datetime]
 TENANT_TZ = ZoneInfo("Asia/Shanghai")

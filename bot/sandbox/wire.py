@@ -84,9 +84,10 @@ def export_row(r: Reservation, need_topic: bool) -> tuple[Any, ...]:
 
 
 def busy_json(interval: BusyInterval) -> dict[str, Any]:
-    """One free/busy interval; organizer_info omitted for private events."""
+    """One free/busy interval; organizer_info omitted for private events, its name for app-created ones."""
     item: dict[str, Any] = {"start_time": rfc3339(interval.start), "end_time": rfc3339(interval.end),
                             "uid": interval.uid, "original_time": interval.original_time}
     if interval.organizer_open_id:
-        item["organizer_info"] = {"name": interval.organizer_name, "open_id": interval.organizer_open_id}
+        organizer = {"name": interval.organizer_name} if interval.organizer_name else {}
+        item["organizer_info"] = {**organizer, "open_id": interval.organizer_open_id}
     return item

@@ -15,3 +15,10 @@ def fixed() -> Iterator[Sandbox]:
     sb = Sandbox.start(seed=7, rooms=60, clock=fixed_clock)
     yield sb
     sb.stop()
+
+
+@pytest.fixture
+def cal(fixed: Sandbox) -> Sandbox:
+    """The fixed-clock sandbox, its rooms deciding on the first read after they were asked (decision_delay 0)."""
+    fixed.calendar.decision_delay = 0
+    return fixed

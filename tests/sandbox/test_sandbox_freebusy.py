@@ -9,7 +9,7 @@ import lark_oapi as lark
 from sandbox_helpers import NOW, SH, client
 
 from bot.sandbox import Sandbox
-from bot.sandbox.bookings import busy_span
+from bot.sandbox.shown import busy_span
 
 PATH = "/open-apis/meeting_room/freebusy/batch_get"
 
