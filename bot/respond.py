@@ -270,7 +270,12 @@ class Responder:
             if started is not None:
                 self._queue(BookingJob(started.key))
             return render(reply)
-        if isinstance(query, (MyBookings, ChangeBooking)):
+        if isinstance(query, ChangeBooking):
+            reply, waiting = self.bookings.change(query, ctx)
+            if waiting is not None:  # Feishu decides later: a worker waits and patches this card
+                self._queue(BookingJob(waiting.key, action.message_id, len(waiting.history)))
+            return render(reply)
+        if isinstance(query, MyBookings):
             return self._answer_booking(query, ctx, None, None)
         if action.value.get("fresh") is True:  # Refresh: read Feishu, not the ledger cache
             ctx = replace(ctx, fresh=True)
@@ -303,8 +308,13 @@ class Responder:
         click's is queued as a BookingJob so the callback answers within Feishu's 3 s."""
         if isinstance(query, MyBookings):
             return render(self.bookings.mine(query, ctx))
-        if isinstance(query, ChangeBooking):
-            return render(self.bookings.change(query, ctx))
+        if isinstance(query, ChangeBooking):  # typed: this worker waits for Feishu itself
+            reply, waiting = self.bookings.change(query, ctx)
+            if waiting is None:
+                return render(reply)
+            if progress is not None:
+                progress.start(render(reply))
+            return render(self.bookings.run(waiting.key, ctx)[1])
         assert message is not None
         reply, started = self.bookings.start(query, ctx, key=message_key(message.dedupe_key),
                                              message_id="", source="typed")
@@ -329,8 +339,8 @@ class Responder:
         lang: Lang = "zh" if booking.lang == "zh" else "en"
         ctx = self.context(booking.chat_id, "group", booking.requester)
         card = self._safely(job.event_id, lang, lambda: render(self.bookings.run(job.key, ctx)[1]))
-        if booking.message_id:
-            self.gateway.patch_card(booking.message_id, card)
+        if job.message_id or booking.message_id:
+            self.gateway.patch_card(job.message_id or booking.message_id, card)
 
     def _safely(self, ref: str, lang: Lang, build: Callable[[], Card]) -> Card:
         """Build a card; Feishu failures and our own bugs become an honest error card."""

@@ -83,12 +83,13 @@ class BookingDesk:
     def mine(self, query: MyBookings, ctx: AnswerContext, note: str = "") -> Reply:
         return cards.my_bookings_reply(self._upcoming(ctx), query.lang, ctx, note)
 
-    def change(self, query: ChangeBooking, ctx: AnswerContext) -> Reply:
-        """Cancel, extend or check the booking a button names or the words point at."""
+    def change(self, query: ChangeBooking, ctx: AnswerContext) -> tuple[Reply, Booking | None]:
+        """Cancel, extend or check the booking a button names or the words point at; (the card,
+        the booking when Feishu's answer is still to be awaited by `run`)."""
         if query.key:
             booking = ctx.store.booking(query.key) if ctx.store else None
             if booking is None:
-                return Reply("expired", {}, query.lang)
+                return Reply("expired", {}, query.lang), None
             return self._change(query, booking, ctx)
         matches = [b for b in self._upcoming(ctx) if b.status in ("booked", "unconfirmed")
                    and _matches(b, query)]
@@ -96,19 +97,27 @@ class BookingDesk:
             return self._change(query, matches[0], ctx)
         zh, en = (("没有找到符合的预订，下面是你的全部预订：", "No booking of yours matches that; here are all of them:")
                   if not matches else ("有几个预订符合，请在下面选一个：", "Several bookings match; pick one below:"))
-        return self.mine(MyBookings(query.lang), ctx, zh if query.lang == "zh" else en)
+        return self.mine(MyBookings(query.lang), ctx, zh if query.lang == "zh" else en), None
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _change(self, query: ChangeBooking, booking: Booking, ctx: AnswerContext) -> Reply:
+    def _change(self, query: ChangeBooking, booking: Booking,
+                ctx: AnswerContext) -> tuple[Reply, Booking | None]:
         try:
             if query.action == "cancel":
                 outcome = self.booker.cancel(booking, ctx.user_open_id)
-                return self.card(outcome.booking, ctx)
+                return self.card(outcome.booking, ctx), None
             if query.action == "extend":
                 outcome = self.booker.extend(booking, ctx.user_open_id, query.minutes)
-                return self.card(outcome.booking, ctx)
-            return self.card(self.booker.check(booking), ctx)
+            else:
+                if booking.requester != ctx.user_open_id:
+                    self.booker.store.audit(ctx.user_open_id, "refused:check", booking.key,
+                                            booking.room_id)
+                    raise NotYours("check")
+                outcome_booking = self.booker.check(booking)
+                return self.card(outcome_booking, ctx), (
+                    outcome_booking if outcome_booking.status == "pending" else None)
+            return self.card(outcome.booking, ctx), outcome.booking if outcome.changed else None
         except NotYours:
             raise Refused(query.lang, "只有预订人本人可以修改这个预订。",
                           "Only the person this booking is for can change it.") from None

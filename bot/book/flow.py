@@ -79,11 +79,10 @@ class Booker:
             booking = moved or self._load(key)  # None: someone else moved it; see where it is
 
     def check(self, booking: Booking) -> Booking:
-        """Look once more at a booking Feishu had not answered in time."""
+        """Look again at a booking Feishu had not answered in time: back to pending, for `run`."""
         if booking.status != "unconfirmed":
             return booking
-        moved = self.store.advance_booking(booking, "pending", "check again")
-        return self._await(moved, delays=(0.0, 1.0, 2.0)) if moved else self._load(booking.key)
+        return self.store.advance_booking(booking, "pending", "check again") or self._load(booking.key)
 
     # -- the requester's changes ---------------------------------------------------------------
 
@@ -101,27 +100,22 @@ class Booker:
         return Outcome(moved, True)
 
     def extend(self, booking: Booking, actor: str, minutes: int) -> Outcome:
-        """Move the end `minutes` later; Feishu re-checks the room, and a decline puts the old end
-        back so the booking itself is kept."""
+        """Move the end `minutes` later (then `run` waits for Feishu's new answer; a decline puts
+        the old end back, so the booking itself is kept)."""
         self._authorise(booking, actor, "extend")
         if booking.status != "booked":
             return Outcome(booking, False)
         start = self._dt(booking.start)
         end = self._dt(booking.end) + timedelta(minutes=minutes)
-        now = datetime.now(self.tz)
-        why = refusal(self.rules.get(booking.room_id), start, end, now, actor, self.settings.max_minutes)
+        why = refusal(self.rules.get(booking.room_id), start, end, datetime.now(self.tz), actor,
+                      self.settings.max_minutes)
         if why and why != booking_rules.PAST:
             moved = self.store.advance_booking(booking, "booked", f"extend refused: {why}", reason=why)
             return Outcome(moved or self._load(booking.key), False)
         self.gateway.move_event(booking.calendar_id, booking.event_id, start, end)
         extending = self.store.advance_booking(booking, "extending", f"{EXTEND_FROM}{booking.end:.0f}",
                                                end=end.timestamp(), reason="")
-        if extending is None:
-            return Outcome(self._load(booking.key), False)
-        done = self._await(extending) or self._load(booking.key)
-        self.store.audit(actor, "extend" if done.reason != EXTEND_DECLINED else "extend_declined",
-                         booking.key, booking.room_id, {**self._detail(done), "minutes": minutes})
-        return Outcome(done, done.reason != EXTEND_DECLINED)
+        return Outcome(extending or self._load(booking.key), extending is not None)
 
     # -- the steps -----------------------------------------------------------------------------
 
@@ -166,7 +160,15 @@ class Booker:
 
     def _accepted(self, booking: Booking) -> Booking | None:
         moved = self.store.advance_booking(booking, "booked", "accept")
-        if moved is not None and booking.status == "pending" and booking.reason != EXTEND_DECLINED:
+        if moved is None:
+            return None
+        if booking.status == "extending":
+            self.store.audit(booking.requester, "extend", booking.key, booking.room_id,
+                             self._detail(moved))
+        elif booking.reason == EXTEND_DECLINED:  # the old end is back: the extension was declined
+            self.store.audit(booking.requester, "extend_declined", booking.key, booking.room_id,
+                             self._detail(moved))
+        elif not any(status == "booked" for _at, status, _note in booking.history):
             self.store.audit(booking.requester, "book", booking.key, booking.room_id,
                              self._detail(moved))
         return moved

@@ -129,14 +129,16 @@ class BookingJob:
     answer that started it, run by a worker, resumed by the next one after a crash."""
 
     key: str
+    message_id: str = ""  # the card to patch with the outcome ("": the booking's own card)
+    step: int = 0  # the ledger step that queued it: a later change is a job of its own
 
     @property
     def event_id(self) -> str:
-        return f"book:{self.key[:16]}"
+        return f"book:{self.key[:16]}:{self.step}"
 
     @property
     def dedupe_key(self) -> str:
-        return f"book:{self.key}"
+        return f"book:{self.key}:{self.step}"
 
 
 Inbound = IncomingMessage | CardAction | BotAdded | BotRemoved | BookingJob

@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections import Counter
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.render.text import card_to_text
-from tests.e2e.harness import RunningBot
+from bot.store import Store
+from tests.e2e.harness import RunningBot, free_port, serve, serve_config
 
 
 def calendar_calls(bot: RunningBot, since: int) -> Counter[str]:
@@ -44,9 +46,11 @@ def room_named(bot: RunningBot, room_id: str) -> str:
 
 
 def free_open_room(bot: RunningBot, start: datetime, end: datetime) -> str:
-    """An open room (no approval, no limits) with nothing booked over [start, end)."""
-    busy = bot.responder.gateway.freebusy(bot.sandbox.calendar.open_rooms()[:20], start, end)
-    return next(room for room in bot.sandbox.calendar.open_rooms()[:20] if not busy.get(room))
+    """An open room (no approval, no limits) with an English name (so the card is in English),
+    nothing booked over [start, end) and no roombot booking yet."""
+    english = [r for r in bot.sandbox.calendar.open_rooms() if room_named(bot, r).isascii()]
+    busy = bot.responder.gateway.freebusy(english, start, end)
+    return next(room for room in english if not busy.get(room) and not events_for(bot, room))
 
 
 def buttons(card: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -78,6 +82,17 @@ def final(record: Any, title: str, timeout: float = 30) -> dict[str, Any]:
     raise AssertionError(f"no patch titled {title!r}: {[p['header']['title']['content'] for p in record.patches]}")
 
 
+def later(record: Any, before: int, title: str, timeout: float = 30) -> dict[str, Any]:
+    """The first patch after the first `before` whose title has `title`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for card in record.patches[before:]:
+            if title in card["header"]["title"]["content"]:
+                return card
+        time.sleep(0.05)
+    raise AssertionError(f"no new patch titled {title!r}")
+
+
 def events_for(bot: RunningBot, room_id: str) -> list[Any]:
     return [e for e in bot.sandbox.calendar.events
             if not e.deleted and any(a.room_id == room_id for a in e.rooms())]
@@ -99,7 +114,7 @@ def book_from_card(bot: RunningBot, room_id: str, start: datetime, end: datetime
 # ----------------------------------------------------------------------------- booking from a card
 
 def test_a_free_room_is_booked_from_its_card(bot: RunningBot) -> None:
-    start, end = tomorrow(10), tomorrow(11)
+    start, end = tomorrow(7), tomorrow(8)
     room = free_open_room(bot, start, end)
     name = room_named(bot, room)
     user = bot.sandbox.tenant.users[3]
@@ -108,7 +123,8 @@ def test_a_free_room_is_booked_from_its_card(bot: RunningBot) -> None:
     assert first["header"]["title"]["content"] == f"Booking {name}…"  # answered in the callback
     done = final(record, f"{name} is booked")
     text = str(card_to_text(done))
-    assert "(via roombot)" in text and f"<at id={user.open_id}></at>" in text
+    assert f"Booked for @{user.open_id} (via roombot)" in text  # a mention: Feishu shows the name
+    assert f"<at id={user.open_id}></at>" in str(done)
     assert [label for label, _ in buttons(done)][:2] == ["Extend 30 min", "Cancel"]
     [event] = events_for(bot, room)
     [room_attendee] = event.rooms()
@@ -127,10 +143,10 @@ def test_a_free_room_is_booked_from_its_card(bot: RunningBot) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_typed_booking_is_made_and_its_card_patched(bot: RunningBot, lang: str) -> None:
-    start, end = tomorrow(14), tomorrow(15)
+    start, end = tomorrow(19), tomorrow(20)
     room = free_open_room(bot, start, end)
     name = room_named(bot, room)
-    text = f"book {name} tomorrow 2-3pm" if lang == "en" else f"帮我订明天下午两点的{name}，一个小时"
+    text = f"book {name} tomorrow 7-8pm" if lang == "en" else f"帮我订明天晚上七点的{name}，一个小时"
     record = bot.ask(text)
     assert record.content["header"]["title"]["content"] in (f"Booking {name}…", f"正在预订 {name}…")
     done = bot.final_card(record)
@@ -153,7 +169,7 @@ def test_a_room_for_six_now_takes_the_best_fitting_free_room(bot: RunningBot) ->
 # ----------------------------------------------------------------------------- what Feishu refuses
 
 def test_a_race_lost_says_so_and_offers_the_rooms_still_free(bot: RunningBot) -> None:
-    start, end = tomorrow(9, 30), tomorrow(10, 30)
+    start, end = tomorrow(19, 30), tomorrow(20, 30)
     room = free_open_room(bot, start, end)
     name = room_named(bot, room)
     bot.sandbox.calendar.race(room)
@@ -193,7 +209,7 @@ def test_a_room_closed_to_the_asker_is_explained(bot: RunningBot) -> None:
 # ----------------------------------------------------------------------------- exactly once
 
 def test_a_double_click_and_a_redelivered_callback_make_one_event(bot: RunningBot) -> None:
-    start, end = tomorrow(11), tomorrow(12)
+    start, end = tomorrow(20), tomorrow(21)
     room = free_open_room(bot, start, end)
     name = room_named(bot, room)
     record = ask_free(bot, room, start, end)
@@ -219,7 +235,7 @@ def booked(bot: RunningBot, start: datetime, end: datetime, user: Any) -> tuple[
 
 def test_my_bookings_lists_them_with_cancel_and_extend(bot: RunningBot) -> None:
     user = bot.sandbox.tenant.users[5]
-    room, _record, _card = booked(bot, tomorrow(13), tomorrow(14), user)
+    room, _record, _card = booked(bot, tomorrow(7), tomorrow(8), user)
     mine = bot.ask("我的预订", sender=user)
     text = str(card_to_text(mine.content))
     assert room_named(bot, room) in text and "已预订" in text
@@ -230,7 +246,7 @@ def test_my_bookings_lists_them_with_cancel_and_extend(bot: RunningBot) -> None:
 
 def test_cancel_gives_the_room_back(bot: RunningBot) -> None:
     user = bot.sandbox.tenant.users[4]
-    start, end = tomorrow(15), tomorrow(16)
+    start, end = tomorrow(19), tomorrow(20)
     room, record, card = booked(bot, start, end, user)
     push = click(bot, record, button(card, "Cancel"), user)
     cancelled = push.json["card"]["data"]
@@ -242,7 +258,7 @@ def test_cancel_gives_the_room_back(bot: RunningBot) -> None:
 
 def test_another_persons_cancel_is_refused_with_a_toast(bot: RunningBot) -> None:
     owner, stranger = bot.sandbox.tenant.users[4], bot.sandbox.tenant.users[7]
-    room, record, card = booked(bot, tomorrow(17), tomorrow(18), owner)
+    room, record, card = booked(bot, tomorrow(20), tomorrow(21), owner)
     push = click(bot, record, button(card, "Cancel"), stranger)
     assert "card" not in push.json
     assert "Only the person this booking is for" in push.json["toast"]["content"]
@@ -257,9 +273,11 @@ def test_an_extension_that_is_free_moves_the_end(bot: RunningBot) -> None:
     room = free_open_room(bot, start, end + timedelta(minutes=30))
     record, _ = book_from_card(bot, room, start, end, user)
     card = final(record, "is booked")
+    before = len(record.patches)
     push = click(bot, record, button(card, "Extend 30 min"), user)
-    extended = push.json["card"]["data"] if "card" in push.json else final(record, "is booked")
-    assert "09:00" in str(card_to_text(extended))
+    assert "Extending" in str(card_to_text(push.json["card"]["data"]))  # answered at once
+    extended = later(record, before, "is booked")
+    assert "08:00–09:00" in str(card_to_text(extended))
     [event] = events_for(bot, room)
     assert event.end == int((end + timedelta(minutes=30)).timestamp())
     assert event.rooms()[0].rsvp == "accept"
@@ -267,16 +285,71 @@ def test_an_extension_that_is_free_moves_the_end(bot: RunningBot) -> None:
 
 def test_an_extension_into_someone_elses_booking_declines_and_keeps_the_old_end(bot: RunningBot) -> None:
     user = bot.sandbox.tenant.users[2]
-    start, end = tomorrow(12), tomorrow(12, 30)
+    start, end = tomorrow(20), tomorrow(20, 30)
     room = free_open_room(bot, start, end + timedelta(minutes=30))
     record, _ = book_from_card(bot, room, start, end, user)
     card = final(record, "is booked")
     bot.sandbox.calendar.add_booking(room, end, end + timedelta(minutes=30),
                                      bot.sandbox.tenant.users[9].open_id)
-    push = click(bot, record, button(card, "Extend 30 min"), user)
-    answer = push.json["card"]["data"] if "card" in push.json else record.patches[-1]
-    text = str(card_to_text(answer))
-    assert "Not extended" in text and "12:00–12:30" in text
+    before = len(record.patches)
+    click(bot, record, button(card, "Extend 30 min"), user)
+    text = str(card_to_text(later(record, before, "is booked")))
+    assert "Not extended" in text and "20:00–20:30" in text
     [event] = events_for(bot, room)
     assert event.end == int(end.timestamp()) and event.rooms()[0].rsvp == "accept"
     assert "extend_declined" in [a.action for a in bot.responder.store.audit_since(0)]
+
+
+# ----------------------------------------------------------------------------- kill -9 mid-booking
+
+def test_kill_9_between_the_event_and_the_room_is_resumed_to_one_booking(
+        sandbox: Any, tmp_path: Path) -> None:
+    """`roombot serve` dies after creating the event, before the room is on it; the next process
+    resumes from the ledger: the same event (its idempotency key), the room added once, booked."""
+    sandbox.calendar.decision_delay = 0.3
+    port = free_port()
+    config = serve_config(sandbox, tmp_path, port)
+    store = Store.open(f"sqlite:///{tmp_path / 'serve.db'}")
+    requester = sandbox.tenant.directory.users[0].open_id  # the pusher's default person
+
+    def rows() -> list[Any]:
+        return store.bookings_of(requester, 0)
+    running = serve(sandbox, config, port)
+    try:
+        pusher = sandbox.pusher(running.webhook_url)
+        english = [r for r in sandbox.calendar.open_rooms()
+                   if next(x.name for x in sandbox.tenant.rooms if x.room_id == r).isascii()]
+        name = next(x.name for x in sandbox.tenant.rooms if x.room_id == english[0])
+        push = pusher.message(f"is {name} free tomorrow 08:00-09:00")
+        assert push.status == 200
+        record = sandbox.wait_for_sent(1, timeout=60)[-1]
+        value = next(v for label, v in card_to_text(record.content).buttons if label == f"Book {name}")
+        sandbox.faults.inject("/attendees", "server_error", times=10_000)  # Feishu fails the add
+        assert pusher.card_action(value, message_id=record.message_id, chat_id=record.chat_id).status == 200
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if rows() and rows()[0].status == "event":
+                break
+            time.sleep(0.05)
+        [row] = rows()
+        assert row.status == "event" and row.event_id  # the event exists, the room is not on it
+        running.kill()
+    except BaseException:
+        running.kill()
+        raise
+    sandbox.faults.clear()
+    again = serve(sandbox, config, port)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and rows()[0].status != "booked":
+            time.sleep(0.2)
+        [row] = rows()
+        assert row.status == "booked", row.history
+        events = [e for e in sandbox.calendar.events if e.idempotency_key == row.key]
+        assert len(events) == 1 and not events[0].deleted
+        assert [a.rsvp for a in events[0].rooms()] == ["accept"]  # the room was added once
+        card = final(record, f"{name} is booked", timeout=30)
+        assert "(via roombot)" in str(card_to_text(card))
+    finally:
+        again.kill()
+        store.close()
