@@ -271,3 +271,9 @@ def test_deleting_a_running_booking_shows_it_released_now(cal: Sandbox) -> None:
     row = next(r for r in rows if r["reserver"] == cal.tenant.users[0].name and r["event_start_time"].endswith(
         f"{start:%H:%M:%S} (GMT+08:00)"))
     assert (row["reservation_status"], row["releasing_time"][11:19]) == ("已释放（手动释放）", f"{NOW:%H:%M:%S}")
+
+
+def test_a_slot_already_over_declines(cal: Sandbox) -> None:
+    start = NOW - timedelta(days=1)
+    event_id, status = book(cal, open_room(cal), start, start + timedelta(minutes=30), person(cal))
+    assert (status, cal.calendar.event(event_id).rooms()[0].reason) == ("decline", "already over")
