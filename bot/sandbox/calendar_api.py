@@ -23,6 +23,7 @@ EVENT_ID = re.compile(r"^[0-9A-Za-z-]+_\d+$")
 CHOICES = {"visibility": ("default", "public", "private"), "free_busy_status": ("busy", "free"),
            "attendee_ability": ("none", "can_see_others", "can_invite_others", "can_modify_event")}
 MAX_ROOMS, MAX_ATTENDEES, MAX_DELETES = 100, 1000, 500
+LATEST = 2**32  # unix seconds (year 2106): later timestamps are refused
 
 
 def invalid(detail: str) -> ApiError:
@@ -79,6 +80,8 @@ def _timestamp(body: dict[str, Any], name: str) -> tuple[int, str]:
     raw = info.get("timestamp")
     if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit())):
         raise invalid(f"{name}.timestamp must be unix seconds as a string (all-day events are not modelled)")
+    if not 0 < int(raw) < LATEST:
+        raise invalid(f"{name}.timestamp is out of range")
     timezone = info.get("timezone") or "Asia/Shanghai"
     if not isinstance(timezone, str):
         raise invalid(f"{name}.timezone must be a string")

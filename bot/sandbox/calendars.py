@@ -23,6 +23,8 @@ from bot.sandbox.tenant import Tenant
 
 NEEDS_ACTION, ACCEPT, DECLINE = "needs_action", "accept", "decline"
 RACE_LOST, DISABLED, CONFLICT = "lost a race to another booking", "room disabled", "conflicts with"
+OVER, TOO_LONG_FOR_A_ROOM = "already over", "longer than a day"
+DAY = 86400  # a room holds one meeting for at most this long (the sandbox's limit, not Feishu's)
 
 
 @dataclass
@@ -196,6 +198,10 @@ class CalendarStore:
         found = self.tenant.directory.room(room.room_id)
         if found is None or not found.enabled:
             return DISABLED
+        if event.end <= self.tenant.now_ts():
+            return OVER
+        if event.end - event.start > DAY:
+            return TOO_LONG_FOR_A_ROOM
         if self.races.get(room.room_id, 0) > 0:
             self.races[room.room_id] -= 1
             self.holds.hold(self._rival(event, room))

@@ -59,7 +59,8 @@ class ReplyBook:
                 self.stale -= 1
                 raise ReplyRefused(STALE_ORIGINAL_TIME, "original_time is invalid")
         instances = self._instances(room_id, uid, original_time)
-        if not instances:
+        series = self.book.directory.series.get(room_id)
+        if not instances and not (series and series.uid == uid):
             raise ReplyRefused(10003, f"invalid param: no event {uid} in room {room_id}")
         if original_time and not any(b.start == original_time for b in instances):
             raise ReplyRefused(STALE_ORIGINAL_TIME, "original_time is invalid")

@@ -40,7 +40,7 @@ def instance_reply(call: Call) -> Response:
         raise _bad("room_id is not a room of the tenant")
     if not isinstance(uid, str) or not uid:
         raise _bad("uid is required")
-    if isinstance(original_time, bool) or not isinstance(original_time, int) or original_time < 0:
+    if isinstance(original_time, bool) or not isinstance(original_time, int) or not 0 <= original_time < 2**32:
         raise _bad("original_time must be an integer (0, or an instance's start in unix seconds)")
     if status not in REPLY_STATUSES:
         raise _bad(f"status must be one of {', '.join(REPLY_STATUSES)}")

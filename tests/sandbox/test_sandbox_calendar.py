@@ -252,3 +252,28 @@ def test_calendar_rate_limit_fault(cal: Sandbox) -> None:
     limited = create_event(cal, NOW + timedelta(hours=3), NOW + timedelta(hours=4))
     assert (limited.code, limited.raw.status_code) == (190004, 429)
     assert create_event(cal, NOW + timedelta(hours=3), NOW + timedelta(hours=4)).success()
+
+
+def test_deleting_a_running_booking_shows_it_released_now(cal: Sandbox) -> None:
+    first = NOW.replace(minute=15)
+    room, (start, end) = next((r, slot) for r in cal.calendar.open_rooms()
+                              if (slot := free_slot(cal, r, 30, first=first))[0] == first)
+    event_id, _ = book(cal, room, start, end, person(cal))
+    request = (DeleteCalendarEventRequest.builder().calendar_id(cal.calendar.calendar_id).event_id(event_id)
+               .need_notification("false").build())
+    assert client(cal).calendar.v4.calendar_event.delete(request).success()
+    item = next(i for i in freebusy(cal, room, start, end) if i["uid"] == uid_of(event_id))
+    assert item["end_time"] == NOW.isoformat()
+    midnight = NOW.replace(hour=0, minute=0)
+    rows = get(cal, "/open-apis/vc/v1/resource_reservation_list", {
+        "room_level_id": "0", "room_ids": [room], "start_time": int(midnight.timestamp()),
+        "end_time": int((midnight + timedelta(days=1)).timestamp())}).json()["data"]["room_reservation_list"]
+    row = next(r for r in rows if r["reserver"] == cal.tenant.users[0].name and r["event_start_time"].endswith(
+        f"{start:%H:%M:%S} (GMT+08:00)"))
+    assert (row["reservation_status"], row["releasing_time"][11:19]) == ("已释放（手动释放）", f"{NOW:%H:%M:%S}")
+
+
+def test_a_slot_already_over_declines(cal: Sandbox) -> None:
+    start = NOW - timedelta(days=1)
+    event_id, status = book(cal, open_room(cal), start, start + timedelta(minutes=30), person(cal))
+    assert (status, cal.calendar.event(event_id).rooms()[0].reason) == ("decline", "already over")
