@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Response
 
+from bot.sandbox.cardcheck import check_card
 from bot.sandbox.directory import stable_hex
 from bot.sandbox.server import ApiError, Call, Route, ok
 
@@ -176,7 +177,17 @@ def parse_content(msg_type: Any, content: Any) -> dict[str, Any]:
         raise invalid("content is not valid JSON") from None
     if not isinstance(parsed, dict):
         raise invalid("content must be a JSON object")
+    if msg_type == "interactive":
+        refuse_bad_card(parsed)
     return parsed
+
+
+def refuse_bad_card(card: dict[str, Any]) -> None:
+    """HTTP 400, 230099 and the sub-code with its ErrPath, as Feishu refuses a card it cannot draw."""
+    problem = check_card(card)
+    if problem is not None:
+        raise ApiError(400, 230099, problem.feishu_msg(),
+                       error={"sub_code": problem.code, "err_path": problem.path})
 
 
 def message_json(sb: Sandbox, r: SentRecord) -> dict[str, Any]:

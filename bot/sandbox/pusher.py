@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from bot.sandbox import crypto
+from bot.sandbox.cardcheck import check_card
 from bot.sandbox.directory import User, stable_hex
 from bot.sandbox.messages import p2p_chat_id
 
@@ -78,8 +79,8 @@ def callback_reply_error(status: int, body: bytes, elapsed: float) -> str:
 def _valid_card(card: Any) -> bool:
     if not isinstance(card, dict) or not isinstance(card.get("data"), dict):
         return False
-    if card.get("type") == "raw":
-        return bool(card["data"])
+    if card.get("type") == "raw":  # checked like a sent card: Feishu shows 200673 for a bad one
+        return bool(card["data"]) and check_card(card["data"]) is None
     return card.get("type") == "template" and isinstance(card["data"].get("template_id"), str)
 
 
