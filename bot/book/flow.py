@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from bot.book import rules as booking_rules
 from bot.book.rules import RulesCache, refusal
 from bot.config import BookingSettings
+from bot.feishu.errors import FeishuError
 from bot.feishu.gateway import FeishuGateway
 from bot.store import Booking, Store
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 POLL_DELAYS = (0.5, 1.0, 1.5, 2.0)  # then every 2 s until BookingSettings.poll_seconds: an accept
 # is seen at most 2 s after Feishu decided
 TAKEN, EXTEND_DECLINED, REMOVED = "taken", "extend_declined", "removed"
+EVENT_GONE = (193001, 193003)  # event not found / deleted [contract §10]
 EXTEND_FROM = "extend from end "  # + the old end's epoch: the history says what to put back
 
 
@@ -73,10 +75,23 @@ class Booker:
             elif booking.status == "event":
                 moved = self._add_room(booking, look_first=resumed)
             elif booking.status in ("pending", "extending"):
-                moved = self._await(booking)
+                moved = self._await_unless_gone(booking)
             else:
                 return booking
             booking = moved or self._load(key)  # None: someone else moved it; see where it is
+
+    def _await_unless_gone(self, booking: Booking) -> Booking | None:
+        """Wait for Feishu; an event deleted meanwhile (a Cancel, or someone in Feishu) ends it."""
+        try:
+            return self._await(booking)
+        except FeishuError as exc:
+            if exc.code not in EVENT_GONE:
+                raise
+            code = exc.code
+        now = self._load(booking.key)
+        if now.status != booking.status:
+            return now  # cancelled through roombot while this worker waited
+        return self.store.advance_booking(booking, "declined", f"event gone ({code})", reason=REMOVED)
 
     def check(self, booking: Booking) -> Booking:
         """Look again at a booking Feishu had not answered in time: back to pending, for `run`."""
