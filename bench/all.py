@@ -1,7 +1,7 @@
 """Run every benchmark: `make bench`."""
 from __future__ import annotations
 
-from bench import digest, webhook
+from bench import booking, digest, webhook
 
 
 def main() -> None:
@@ -9,6 +9,8 @@ def main() -> None:
     webhook.main([])
     print("\n# Daily and weekly digests, 2,000-room tenant")
     digest.main([])
+    print("\n# Booking")
+    booking.main([])
 
 
 if __name__ == "__main__":

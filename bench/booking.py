@@ -28,13 +28,16 @@ GOAL_CALLS, GOAL_SECONDS = 5, 2.0
 
 
 def book_once(sandbox: Sandbox, pusher: Any, room_id: str, name: str, start: datetime,
-              patched: dict[str, float]) -> tuple[Counter, float]:
+              patched: dict[str, float]) -> tuple[Counter, float] | None:
     """One booking from a card; (its calendar calls, seconds from accept to the patched card)."""
     before = len(sandbox.sent)
     push = pusher.message(f"is {name} free tomorrow {start:%H:%M}-{start + timedelta(hours=1):%H:%M}")
     assert push.status == 200, push.body
     record = sandbox.wait_for_sent(before + 1, timeout=60)[-1]
-    value = next(v for label, v in card_to_text(record.content).buttons if label == f"Book {name}")
+    value = next((v for label, v in card_to_text(record.content).buttons
+                  if label in (f"Book {name}", f"预订 {name}")), None)
+    if value is None:
+        return None  # the room is not free then: try another
     calls_before = len(sandbox.calls)
     click = pusher.card_action(value, message_id=record.message_id, chat_id=record.chat_id)
     assert click.status == 200 and "card" in click.json, click.body
@@ -46,9 +49,10 @@ def book_once(sandbox: Sandbox, pusher: Any, room_id: str, name: str, start: dat
                  and e.start == int(start.timestamp()))
     accepted_at = event.rooms()[0].due
     time.sleep(0.2)
-    calls = Counter(re.sub(r"/(cal|om|ev)[\w-]*|/[0-9a-f-]{36}_0", "", c.path.replace("/open-apis/", ""))
-                    + f" {c.method}" for c in sandbox.calls[calls_before:]
-                    if "tenant_access_token" not in c.path)
+    calls = Counter(f"{c.method} " + re.sub(r"/om_\w+", "/:message_id", re.sub(
+        r"events/[^/]+", "events/:event_id", re.sub(r"calendars/(?!primary)[^/]+", "calendars/:calendar_id",
+                                                     c.path.replace("/open-apis/", ""))))
+                    for c in sandbox.calls[calls_before:] if "tenant_access_token" not in c.path)
     return calls, patched[record.message_id] - accepted_at
 
 
@@ -63,7 +67,8 @@ def main(argv: list[str] | None = None) -> None:
     lock = threading.Lock()
 
     def on_patch(record: Any, card: dict[str, Any]) -> None:
-        if card["header"]["title"]["content"].endswith("is booked"):
+        title = card["header"]["title"]["content"]
+        if title.endswith("is booked") or title.startswith("已预订"):
             with lock:
                 patched.setdefault(record.message_id, time.monotonic())
     sandbox.on_card_update(on_patch)
@@ -77,17 +82,22 @@ def main(argv: list[str] | None = None) -> None:
             print(f"## Booking from a card ({args.bookings} bookings, rooms decide after "
                   f"{args.decision:.1f} s)")
             print(f"{'booking':>7} {'calls':>5} {'accept→patched':>15}  breakdown")
+            candidates = iter(rooms)
             for n in range(args.bookings):
-                room = rooms[n % len(rooms)]
                 start = tomorrow.replace(hour=8 + n % 10)
-                calls, latency = book_once(sandbox, pusher, room, names[room], start, patched)
+                done = None
+                while done is None:
+                    room = next(candidates)
+                    done = book_once(sandbox, pusher, room, names[room], start, patched)
+                calls, latency = done
                 calendar = sum(v for k, v in calls.items() if "im/v1" not in k)
                 totals.append(calendar)
                 latencies.append(latency)
                 detail = ", ".join(f"{k} ×{v}" for k, v in sorted(calls.items()))
                 print(f"{n + 1:>7} {calendar:>5} {latency * 1000:>12.0f} ms  {detail}")
-            print(f"\ncalendar calls per booking: median {statistics.median(totals):.0f}, "
-                  f"max {max(totals)} (goal ≤ {GOAL_CALLS}; the card's replies and patch are im/v1)")
+            print(f"\nbooking calls per booking (calendar v4 + reserve_scope): median "
+                  f"{statistics.median(totals):.0f}, max {max(totals)} (goal ≤ {GOAL_CALLS}; the first "
+                  "booking also reads the primary calendar; the card's PATCH is im/v1)")
             print(f"accept → patched card: median {statistics.median(latencies) * 1000:.0f} ms, "
                   f"max {max(latencies) * 1000:.0f} ms (goal ≤ {GOAL_SECONDS:.0f} s)")
     finally:
