@@ -192,3 +192,20 @@ def test_a_refresh_prints_the_new_card_under_the_update_marker() -> None:
     before, after = text.split("(clicked “Refresh”)", 1)
     assert "Who booked Mercury" in before
     assert after.startswith(MARK) and "Who booked Mercury" in after
+
+
+def button_labelled(label: str) -> Callable[[str], str]:
+    def step(_shown: str) -> str:
+        return re.findall(r"\[(\d+)\] " + re.escape(label), SHOWN.getvalue())[-1]
+    return step
+
+
+def test_the_demo_books_extends_and_cancels_from_the_cards() -> None:
+    SHOWN.seek(0)
+    SHOWN.truncate()
+    text = demo_into(SHOWN, ["is Oslo free tomorrow 7-8pm", button_labelled("Book Oslo"),
+                             waits_for("Oslo is booked"), button_labelled("Extend 30 min"),
+                             waits_for("Oslo is booked", 2), button_labelled("Cancel"), ":quit"])
+    assert "Booking Oslo…" in text and "Extending Oslo…" in text
+    assert "19:00–20:30" in text.split("Extending Oslo…", 1)[1]  # the end moved by 30 minutes
+    assert "Oslo cancelled" in text and "the room is free again" in text
