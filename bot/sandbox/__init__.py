@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 from bot.sandbox.directory import User
-from bot.sandbox.longconn import ClientConfig, Delivery, LongConnection
+from bot.sandbox.longconn import LongConnection
+from bot.sandbox.longconn_records import ClientConfig, Delivery
 from bot.sandbox.messages import SentRecord
 from bot.sandbox.pusher import EventPusher, Push
 from bot.sandbox.run import serve_forever
