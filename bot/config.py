@@ -113,6 +113,15 @@ class BookingSettings:
 
 
 @dataclass(frozen=True)
+class ReleaseSettings:
+    """Giving rooms back: who may release anyone's booking, and when a booking counts as a
+    current no-show (started this long ago, nobody checked in)."""
+
+    admins: tuple[str, ...] = ()  # open_ids that may release any booking (the holder always may)
+    no_show_after_minutes: int = 10
+
+
+@dataclass(frozen=True)
 class LogSettings:
     format: str = "text"  # "text" or "json" (one object per line)
     include_text: bool = False  # log what people wrote; off by default (it is their message)
@@ -129,6 +138,7 @@ class Settings:
     insights: InsightsSettings = field(default_factory=InsightsSettings)
     log: LogSettings = field(default_factory=LogSettings)
     booking: BookingSettings = field(default_factory=BookingSettings)
+    reminders: ReleaseSettings = field(default_factory=ReleaseSettings)
 
 
 def parse_clock(text: str, key: str) -> time:
@@ -155,7 +165,7 @@ def load_settings(path: str | Path | None, env: Mapping[str, str]) -> Settings:
 def settings_from_dict(data: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
     """Build validated settings from parsed TOML and environment variables."""
     known = {"feishu", "bot", "server", "storage", "digest", "privacy", "insights", "log",
-             "booking"}
+             "booking", "reminders"}
     for section in data:
         if section not in known:
             raise ConfigError(f"[{section}] is not a roombot config section; known: {sorted(known)}")
@@ -182,6 +192,7 @@ def settings_from_dict(data: Mapping[str, Any], env: Mapping[str, str]) -> Setti
         insights=_section(InsightsSettings, "insights", data.get("insights", {})),
         log=_section(LogSettings, "log", data.get("log", {})),
         booking=_section(BookingSettings, "booking", data.get("booking", {})),
+        reminders=_section(ReleaseSettings, "reminders", data.get("reminders", {})),
     )
     _validate(settings)
     return settings

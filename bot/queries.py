@@ -188,9 +188,29 @@ class ChangeBooking:
     minutes: int = 30  # extend by
 
 
+@dataclass(frozen=True)
+class CurrentNoShows:
+    """Bookings under way that nobody checked into ("现在有哪些会议室订了没人用"), with Release."""
+
+    lang: Lang
+    place: Place = TENANT
+
+
+@dataclass(frozen=True)
+class ReleaseInstance:
+    """Give back one room instance (a Release button): the room, the event's uid, its start."""
+
+    lang: Lang
+    room_id: str
+    uid: str
+    start: int  # epoch seconds: the instance's own start, Feishu's original_time for a series
+    place: Place = TENANT  # the card's place, to answer with the card again
+
+
 Query = (
     WhoBooked | IsFree | FindFree | Report | Subscribe | Unsubscribe | ListSubscriptions
     | Help | ChooseRoom | UnknownRoom | BadTime | Usage | Book | MyBookings | ChangeBooking
+    | CurrentNoShows | ReleaseInstance
 )
 
 

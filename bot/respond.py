@@ -18,11 +18,13 @@ from datetime import datetime
 from typing import Any
 
 from bot.answer import AnswerContext, errors, finder
+from bot.answer.releases import answer_current_no_shows
 from bot.answer.report import LIST_DAYS, report_days
 from bot.answer.router import answer
 from bot.book.desk import BookingDesk, Refused
 from bot.book.flow import Booker
 from bot.book.keys import click_key, message_key
+from bot.book.release import AlreadyFree, NotAllowed, release
 from bot.book.rules import RulesCache
 from bot.config import Settings
 from bot.directory.cache import DirectoryCache
@@ -34,10 +36,12 @@ from bot.observe import logs, metrics
 from bot.queries import (
     Book,
     ChangeBooking,
+    CurrentNoShows,
     Help,
     Lang,
     MyBookings,
     Query,
+    ReleaseInstance,
     Reply,
     Report,
     UnknownRoom,
@@ -250,7 +254,7 @@ class Responder:
         except Refused as refused:
             log.info("event %s: refused: %s", action.event_id, refused)
             logs.bind(outcome="refused")
-            return Toast(refused.lang, refused.zh, refused.en)
+            return Toast(refused.lang, refused.zh, refused.en, refused.kind)
 
     def _answer_click(self, action: CardAction, lang: Lang) -> Card:
         # A click does not say which kind of chat it came from: assume the stricter group rules.
@@ -277,6 +281,8 @@ class Responder:
             return render(reply)
         if isinstance(query, MyBookings):
             return self._answer_booking(query, ctx, None, None)
+        if isinstance(query, ReleaseInstance):
+            return render(self._release(query, ctx))
         if action.value.get("fresh") is True:  # Refresh: read Feishu, not the ledger cache
             ctx = replace(ctx, fresh=True)
         return render(answer(query, ctx))
@@ -324,6 +330,23 @@ class Responder:
             progress.start(render(reply))
         _booking, final = self.bookings.run(started.key, ctx)
         return render(final)
+
+    def _release(self, query: ReleaseInstance, ctx: AnswerContext) -> Reply:
+        """A Release click: end the instance if the clicker holds it or is an admin; the card
+        again, saying what happened (a refusal is a toast, and audited)."""
+        room = ctx.directory.room(query.room_id)
+        name = room.name if room else query.room_id
+        try:
+            free_from, _log_id = release(query.room_id, query.uid, query.start, ctx, "no_shows_card")
+        except NotAllowed:
+            raise Refused(query.lang, "只有预订人本人或管理员可以释放这个会议室。",
+                          "Only the person who booked it or an admin can release it.") from None
+        except AlreadyFree:
+            raise Refused(query.lang, f"{name} 已经释放了。", f"{name} is already released.",
+                          kind="info") from None
+        note = (f"已释放：{name} 从 {free_from:%H:%M} 起空闲。" if query.lang == "zh"
+                else f"Released: {name} is free again from {free_from:%H:%M}.")
+        return answer_current_no_shows(CurrentNoShows(query.lang, query.place), ctx, note)
 
     def _queue(self, job: BookingJob) -> None:
         """Record a booking job in the inbox (once per booking) and wake a worker."""

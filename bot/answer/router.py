@@ -9,6 +9,7 @@ from bot.answer.availability import answer_is_free
 from bot.answer.clarify import answer_bad_time, answer_choose_room, answer_unknown_room
 from bot.answer.free_rooms import answer_find_free
 from bot.answer.help import answer_help
+from bot.answer.releases import answer_current_no_shows
 from bot.answer.report import answer_report
 from bot.answer.subscriptions import (
     answer_list_subscriptions,
@@ -20,6 +21,7 @@ from bot.answer.who_booked import answer_who_booked
 from bot.queries import (
     BadTime,
     ChooseRoom,
+    CurrentNoShows,
     FindFree,
     Help,
     IsFree,
@@ -47,6 +49,7 @@ ROUTES: dict[type, Callable[[Any, AnswerContext], Reply]] = {
     UnknownRoom: answer_unknown_room,
     BadTime: answer_bad_time,
     Usage: answer_usage,
+    CurrentNoShows: answer_current_no_shows,
 }
 
 

@@ -30,9 +30,9 @@ SHOWN = ("booked", "unconfirmed", "pending", "new", "event", "extending", "decli
 class Refused(Exception):
     """A change the clicker may not make: answered with a toast, nothing changes."""
 
-    def __init__(self, lang: Lang, zh: str, en: str) -> None:
+    def __init__(self, lang: Lang, zh: str, en: str, kind: str = "warning") -> None:
         super().__init__(en)
-        self.lang, self.zh, self.en = lang, zh, en
+        self.lang, self.zh, self.en, self.kind = lang, zh, en, kind
 
 
 class BookingDesk:

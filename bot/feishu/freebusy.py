@@ -58,3 +58,26 @@ class FreeBusyCalls(GatewayBase):
                                  for item in items or () if isinstance(item, dict)]
         return out
 
+
+
+API_INSTANCE_REPLY = "/open-apis/meeting_room/instance/reply"
+STALE_ORIGINAL_TIME = 105003  # the series was re-timed: read free/busy again [contract §11]
+
+
+class InstanceCalls(GatewayBase):
+    """Answering a room's instance as the tenant: ending it early gives the room back."""
+
+    def release_instance(self, room_id: str, uid: str, original_time: int,
+                         status: str = "ENDED_BEFORE_DUE") -> str:
+        """POST meeting_room/instance/reply (not typed in the SDK); Feishu's log_id.
+
+        `original_time` must be the instance's own start for a recurring series: 0 answers every
+        instance of it [contract §11, caution]."""
+        body = {"room_id": room_id, "uid": uid, "original_time": original_time, "status": status}
+
+        def send() -> Any:
+            request = (lark.BaseRequest.builder().http_method(lark.HttpMethod.POST)
+                       .uri(API_INSTANCE_REPLY).token_types({lark.AccessTokenType.TENANT})
+                       .body(body).build())
+            return self._client.request(request)
+        return self._call(API_INSTANCE_REPLY, send, self._deadline()).log_id or ""

@@ -16,7 +16,7 @@ from bot.feishu.base import (
     API_ROOMS,
 )
 from bot.feishu.calendar import CalendarCalls
-from bot.feishu.freebusy import FreeBusyCalls
+from bot.feishu.freebusy import FreeBusyCalls, InstanceCalls
 from bot.feishu.messaging import MessageCalls
 from bot.feishu.reservations import ReservationCalls, day_chunks
 from bot.feishu.rooms import RoomCalls
@@ -25,5 +25,6 @@ __all__ = ["API_BOT_INFO", "API_FREEBUSY", "API_LEVEL", "API_LEVELS", "API_RESER
            "API_ROOMS", "FeishuGateway", "day_chunks"]
 
 
-class FeishuGateway(RoomCalls, ReservationCalls, FreeBusyCalls, CalendarCalls, MessageCalls):
+class FeishuGateway(RoomCalls, ReservationCalls, FreeBusyCalls, InstanceCalls, CalendarCalls,
+                    MessageCalls):
     """roombot's client of the Feishu Open API (thread-safe; share one per process)."""

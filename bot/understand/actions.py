@@ -9,6 +9,7 @@ from bot.queries import (
     USAGE_FOCUSES,
     Book,
     ChangeBooking,
+    CurrentNoShows,
     FindFree,
     Help,
     IsFree,
@@ -18,6 +19,7 @@ from bot.queries import (
     Period,
     Place,
     Query,
+    ReleaseInstance,
     Report,
     Subscribe,
     Unsubscribe,
@@ -55,6 +57,10 @@ def encode(query: Query) -> dict[str, Any]:
         value["place"] = [query.place.kind, query.place.id]
     if isinstance(query, (WhoBooked, IsFree)) and query.more:
         value["more"] = [[p.kind, p.id] for p in query.more]
+    if isinstance(query, (CurrentNoShows, ReleaseInstance)):
+        value["place"] = [query.place.kind, query.place.id]
+    if isinstance(query, ReleaseInstance):
+        value.update(room=query.room_id, uid=query.uid, at=query.start)
     if isinstance(query, ChangeBooking):
         value.update(key=query.key, act=query.action)
         if query.action == "extend":
@@ -82,7 +88,7 @@ _KINDS: dict[type, str] = {
     WhoBooked: "who_booked", IsFree: "is_free", FindFree: "find_free", Report: "report",
     Subscribe: "subscribe", Unsubscribe: "unsubscribe", ListSubscriptions: "subscriptions",
     Help: "help", Usage: "usage", Book: "book", MyBookings: "my_bookings",
-    ChangeBooking: "booking",
+    ChangeBooking: "booking", CurrentNoShows: "no_shows_now", ReleaseInstance: "release",
 }
 MAX_EXTEND_MINUTES = 240
 
@@ -116,6 +122,10 @@ def decode(value: Any, directory: Directory, now: datetime) -> Query:
         return MyBookings(lang)
     if kind == "booking":
         return _change_booking(lang, value)
+    if kind == "no_shows_now":
+        return CurrentNoShows(lang, _place(value.get("place"), directory))
+    if kind == "release":
+        return _release(lang, value, directory, now)
     if kind == "unsubscribe":
         place = _place(value["place"], directory) if "place" in value else None
         return Unsubscribe(lang, place, _period(value.get("period"), None))
@@ -139,6 +149,17 @@ def decode(value: Any, directory: Directory, now: datetime) -> Query:
     if kind == "book":
         return Book(lang, place, window, _bounded_int(value.get("cap", 0), 1000, "bad capacity"))
     raise BadAction(f"unknown query kind {kind!r}")
+
+
+def _release(lang: Lang, value: dict[str, Any], directory: Directory, now: datetime) -> ReleaseInstance:
+    room, uid, at = value.get("room"), value.get("uid"), value.get("at")
+    if not isinstance(room, str) or directory.room(room) is None:
+        raise BadAction("room no longer exists")
+    if not isinstance(uid, str) or not 0 < len(uid) <= 128:
+        raise BadAction("bad uid")
+    if isinstance(at, bool) or not isinstance(at, int) or abs(at - now.timestamp()) > MAX_DISTANCE.total_seconds():
+        raise BadAction("bad instance start")
+    return ReleaseInstance(lang, room, uid, at, _place(value.get("place"), directory))
 
 
 def _change_booking(lang: Lang, value: dict[str, Any]) -> ChangeBooking:

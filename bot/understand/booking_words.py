@@ -13,7 +13,16 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from bot.queries import TENANT, BadTime, Book, ChangeBooking, ChooseRoom, MyBookings, Query
+from bot.queries import (
+    TENANT,
+    BadTime,
+    Book,
+    ChangeBooking,
+    ChooseRoom,
+    CurrentNoShows,
+    MyBookings,
+    Query,
+)
 from bot.understand import when
 from bot.understand.intent import has_phrase
 from bot.understand.where import locate, locate_area
@@ -22,7 +31,7 @@ if TYPE_CHECKING:
     from bot.directory.tree import Directory
     from bot.understand.reading import Reading
 
-BookingIntent = Literal["book", "my_bookings", "cancel_booking", "extend_booking"]
+BookingIntent = Literal["book", "my_bookings", "cancel_booking", "extend_booking", "no_shows_now"]
 
 _BOOK_START = re.compile(r"^[\s\x00]*(?:(?:please|pls|can you|could you|would you|can i|could i|"
                          r"i want to|i'd like to|i would like to|let's|lets)\s+)*(?:book|reserve)\b"
@@ -33,6 +42,9 @@ MY_BOOKINGS = ("my bookings", "my booking", "my reservations", "my reservation",
                "what did i book", "what i booked", "我的预订", "我的预定", "我的预约", "我订的", "我订了什么",
                "我订了哪些", "我预订了什么", "我预订的", "我预定的")
 CANCEL = ("cancel", "取消", "退掉", "退订")
+NO_SHOWS_NOW = ("current no-shows", "current no shows", "no-shows now", "no shows now",
+                "booked but empty", "booked but nobody", "booked and empty", "unused right now",
+                "订了没人用", "订了没人", "现在没人用", "占着没人用", "订了却没人", "空着的预订")
 EXTEND = ("extend", "延长", "延时", "续订", "多订")
 MINE = ("my", "mine", "我的", "我订", "我预")
 SUBSCRIPTION = ("subscription", "subscribe", "digest", "report", "订阅", "日报", "周报")
@@ -44,6 +56,8 @@ def booking_intent(rest: str, named_room: bool, timed: bool) -> BookingIntent | 
     """The booking command in the leftover words, if any."""
     if has_phrase(rest, SUBSCRIPTION):
         return None
+    if has_phrase(rest, NO_SHOWS_NOW):
+        return "no_shows_now"
     if has_phrase(rest, CANCEL) and (has_phrase(rest, MINE + ("booking", "reservation", "预订", "预定"))
                                       or named_room or timed):
         return "cancel_booking"
@@ -61,6 +75,9 @@ def build_booking(intent: BookingIntent, r: Reading, now: datetime, directory: D
     """The Query of a booking command."""
     if intent == "my_bookings":
         return MyBookings(r.lang)
+    if intent == "no_shows_now":
+        area = locate_area(r, directory)
+        return CurrentNoShows(r.lang, area.place or TENANT)
     if intent == "book":
         return _book(r, now, directory, slot)
     if intent == "extend_booking":  # "by 30 minutes", "延长一个小时": a length, not a window

@@ -70,11 +70,14 @@ class RunningBot:
         self.workers.stop(wait=True)
 
 
-def start_bot(sandbox: Any, tmp_path: Path, **bot_settings: Any) -> RunningBot:
+def start_bot(sandbox: Any, tmp_path: Path, sections: dict[str, Any] | None = None,
+              **bot_settings: Any) -> RunningBot:
+    """The bot in this process; `sections` replaces whole config sections (e.g. reminders=...)."""
     settings = Settings(
         feishu=sandbox.feishu_settings(),
         bot=replace(BotSettings(), **bot_settings),
         storage=StorageSettings(f"sqlite:///{tmp_path / 'roombot.db'}"),
+        **(sections or {}),
     )
     responder = Responder.build(settings)
     inbox = Inbox(responder.store)
