@@ -44,7 +44,7 @@ MY_BOOKINGS = ("my bookings", "my booking", "my reservations", "my reservation",
 CANCEL = ("cancel", "取消", "退掉", "退订")
 NO_SHOWS_NOW = ("current no-shows", "current no shows", "no-shows now", "no shows now",
                 "booked but empty", "booked but nobody", "booked and empty", "unused right now",
-                "订了没人用", "订了没人", "现在没人用", "占着没人用", "订了却没人", "空着的预订")
+                "订了没人用", "现在没人用", "占着没人用", "订了却没人", "空着的预订")
 EXTEND = ("extend", "延长", "延时", "续订", "多订")
 MINE = ("my", "mine", "我的", "我订", "我预")
 SUBSCRIPTION = ("subscription", "subscribe", "digest", "report", "订阅", "日报", "周报")
@@ -52,11 +52,13 @@ _EXTEND_BY = re.compile(r"(\d+)\s*(?:min|minutes|mins|分钟)|(\d+(?:\.5)?)\s*(?
                         r"|(half an hour|半小时|半个小时)")
 
 
-def booking_intent(rest: str, named_room: bool, timed: bool) -> BookingIntent | None:
-    """The booking command in the leftover words, if any."""
+def booking_intent(rest: str, named_room: bool, timed: bool,
+                   now_said: bool = False) -> BookingIntent | None:
+    """The booking command in the leftover words, if any. "Booked but unused" is about now: with
+    another time said ("昨天…订了没人来") it is a no-show report, not this."""
     if has_phrase(rest, SUBSCRIPTION):
         return None
-    if has_phrase(rest, NO_SHOWS_NOW):
+    if has_phrase(rest, NO_SHOWS_NOW) and (now_said or not timed):
         return "no_shows_now"
     if has_phrase(rest, CANCEL) and (has_phrase(rest, MINE + ("booking", "reservation", "预订", "预定"))
                                       or named_room or timed):

@@ -96,7 +96,7 @@ def assemble(r: Reading, now: datetime, directory: Directory, slot: int) -> Quer
     feat = Features(room=bool(r.rooms) or r.capital_room, area=bool(r.floors or r.buildings),
                     unknown=bool(r.unknown), time=r.time.given, capacity=r.capacity > 0,
                     moment=r.time.moment)
-    command = booking_intent(r.rest, feat.room, feat.time)
+    command = booking_intent(r.rest, feat.room, feat.time, r.time.now)
     if command is not None:
         return build_booking(command, r, now, directory, slot)
     intent = classify(signals(r.rest), feat)

@@ -51,6 +51,7 @@ from bot.queries import BadTime as BT
 from bot.queries import Book as BK
 from bot.queries import ChangeBooking as CB
 from bot.queries import ChooseRoom as CR
+from bot.queries import CurrentNoShows as NOW_NS
 from bot.queries import FindFree as FF
 from bot.queries import Help as H
 from bot.queries import IsFree as IF
@@ -402,6 +403,9 @@ ZH_ROWS: list[tuple[str, Any]] = [
     ("extend my meeting by 30 minutes", CB("en", "extend", minutes=30)),
     ("把我的会议延长一个小时", CB("zh", "extend", minutes=60)),
     ("取消订阅", UNSUB("zh", None, None)),  # a subscription, never a booking
+    ("现在有哪些会议室订了没人用", NOW_NS("zh")),
+    ("current no-shows", NOW_NS("en")),
+    ("current no-shows on T2", NOW_NS("en", T2)),
     ("mercury在3点到4点之间有空吗", IF("zh", MERCURY, span(17, 15, 0, 16, 0))),
     # 报告
     ("昨天谁没签到", RP("zh", NS, day(16), TENANT)),
