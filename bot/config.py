@@ -119,6 +119,21 @@ class ReleaseSettings:
 
     admins: tuple[str, ...] = ()  # open_ids that may release any booking (the holder always may)
     no_show_after_minutes: int = 10
+    # Keep-or-release reminders (opt-in): a DM to the holder `minutes_before` a booking starts.
+    enabled: bool = False
+    minutes_before: int = 10
+    quiet_hours: str = ""  # "HH:MM-HH:MM" (may cross midnight): no reminder for a start inside
+    skip_booked_within_minutes: int = 30  # a booking made this recently gets no reminder
+    check_in_rooms_only: bool = True  # skip rooms without check-in (their bookings never lapse)
+    per_second: float = 20.0  # reminders sent per second at most (Feishu: 50/s per app)
+
+    def quiet(self, at: time) -> bool:
+        """Whether a start at `at` (tenant time) falls in the quiet hours."""
+        if not self.quiet_hours:
+            return False
+        first, _, last = self.quiet_hours.partition("-")
+        begin, end = parse_clock(first, "reminders.quiet_hours"), parse_clock(last, "reminders.quiet_hours")
+        return begin <= at < end if begin <= end else (at >= begin or at < end)
 
 
 @dataclass(frozen=True)
@@ -265,6 +280,25 @@ def _validate(settings: Settings) -> None:
     parse_clock(settings.digest.time, "digest.time")
     _validate_insights(settings.insights)
     _validate_booking(settings.booking)
+    _validate_reminders(settings.reminders)
+
+
+def _validate_reminders(reminders: ReleaseSettings) -> None:
+    if not 1 <= reminders.minutes_before <= 120:
+        raise ConfigError("reminders.minutes_before must be between 1 and 120")
+    if not 0 <= reminders.skip_booked_within_minutes <= 24 * 60:
+        raise ConfigError("reminders.skip_booked_within_minutes must be between 0 and 1440")
+    if not 1 <= reminders.no_show_after_minutes <= 240:
+        raise ConfigError("reminders.no_show_after_minutes must be between 1 and 240")
+    if not 1 <= reminders.per_second <= 50:
+        raise ConfigError("reminders.per_second must be between 1 and 50 (Feishu's limit per app)")
+    if reminders.quiet_hours:
+        first, dash, last = reminders.quiet_hours.partition("-")
+        if not dash:
+            raise ConfigError(f'reminders.quiet_hours = "{reminders.quiet_hours}" must be '
+                              '"HH:MM-HH:MM", e.g. "20:00-08:00"')
+        parse_clock(first, "reminders.quiet_hours")
+        parse_clock(last, "reminders.quiet_hours")
 
 
 def _validate_booking(booking: BookingSettings) -> None:

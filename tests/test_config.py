@@ -51,6 +51,11 @@ def test_settings_are_frozen() -> None:
     ({**MINIMAL, "privacy": {"reserver_names": "some"}}, "privacy.reserver_names"),
     ({**MINIMAL, "digest": {"admins": "ou_1"}}, "digest.admins"),
     ({**MINIMAL, "nonsense": {}}, "[nonsense]"),
+    ({**MINIMAL, "reminders": {"minutes_before": 0}}, "reminders.minutes_before"),
+    ({**MINIMAL, "reminders": {"quiet_hours": "20:00"}}, "reminders.quiet_hours"),
+    ({**MINIMAL, "reminders": {"quiet_hours": "20:00-8pm"}}, "reminders.quiet_hours"),
+    ({**MINIMAL, "reminders": {"per_second": 80}}, "reminders.per_second"),
+    ({**MINIMAL, "reminders": {"skip_booked_within_minutes": -1}}, "reminders.skip_booked_within_minutes"),
 ])
 def test_wrong_values_fail_naming_the_key(data: dict, key: str) -> None:
     with pytest.raises(ConfigError, match=key.replace("[", r"\[").replace("]", r"\]")):

@@ -73,6 +73,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             log_id TEXT NOT NULL)""",
         "CREATE INDEX audit_at ON audit (at)",
     ),
+    (  # 7: keep-or-release reminders (one row per room instance), who opted out, when the
+       # reminder scan last looked; and each person's last understood question per chat
+        """CREATE TABLE reminders (
+            room_id TEXT NOT NULL, uid TEXT NOT NULL, start_ts {real} NOT NULL,
+            holder TEXT NOT NULL, first_seen {real} NOT NULL, state TEXT NOT NULL,
+            claimed_at {real} NOT NULL, message_id TEXT NOT NULL, updated_at {real} NOT NULL,
+            PRIMARY KEY (room_id, uid, start_ts))""",
+        "CREATE INDEX reminders_start ON reminders (start_ts)",
+        """CREATE TABLE reminder_optouts (
+            open_id TEXT PRIMARY KEY, at {real} NOT NULL)""",
+        """CREATE TABLE reminder_scans (
+            name TEXT PRIMARY KEY, last_scan {real} NOT NULL)""",
+        """CREATE TABLE conversations (
+            chat_id TEXT NOT NULL, open_id TEXT NOT NULL, data TEXT NOT NULL,
+            saved_at {real} NOT NULL, PRIMARY KEY (chat_id, open_id))""",
+    ),
 )
 
 DIALECTS = {
