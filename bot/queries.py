@@ -207,10 +207,32 @@ class ReleaseInstance:
     place: Place = TENANT  # the card's place, to answer with the card again
 
 
+ReminderAnswer = Literal["keep", "late", "release", "stop"]
+
+
+@dataclass(frozen=True)
+class ReminderChoice:
+    """A button on a keep-or-release reminder: Keep, I'm running late, Release, Don't remind me."""
+
+    lang: Lang
+    room_id: str
+    uid: str
+    start: int  # epoch seconds: the instance's own start (the reminder row's key)
+    choice: ReminderAnswer
+
+
+@dataclass(frozen=True)
+class RemindMe:
+    """"stop reminding me" / "别提醒我" (wanted False), "remind me" / "提醒我" (True)."""
+
+    lang: Lang
+    wanted: bool
+
+
 Query = (
     WhoBooked | IsFree | FindFree | Report | Subscribe | Unsubscribe | ListSubscriptions
     | Help | ChooseRoom | UnknownRoom | BadTime | Usage | Book | MyBookings | ChangeBooking
-    | CurrentNoShows | ReleaseInstance
+    | CurrentNoShows | ReleaseInstance | ReminderChoice | RemindMe
 )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.answer import AnswerContext, errors, finder
 from bot.answer.releases import answer_current_no_shows
+from bot.answer.reminders import answer_reminder_choice
 from bot.answer.report import LIST_DAYS, report_days
 from bot.answer.router import answer
 from bot.book.desk import BookingDesk, Refused
@@ -42,6 +43,7 @@ from bot.queries import (
     MyBookings,
     Query,
     ReleaseInstance,
+    ReminderChoice,
     Reply,
     Report,
     UnknownRoom,
@@ -283,6 +285,8 @@ class Responder:
             return self._answer_booking(query, ctx, None, None)
         if isinstance(query, ReleaseInstance):
             return render(self._release(query, ctx))
+        if isinstance(query, ReminderChoice):
+            return render(answer_reminder_choice(query, ctx))
         if action.value.get("fresh") is True:  # Refresh: read Feishu, not the ledger cache
             ctx = replace(ctx, fresh=True)
         return render(answer(query, ctx))

@@ -10,6 +10,7 @@ from bot.answer.clarify import answer_bad_time, answer_choose_room, answer_unkno
 from bot.answer.free_rooms import answer_find_free
 from bot.answer.help import answer_help
 from bot.answer.releases import answer_current_no_shows
+from bot.answer.reminders import answer_remind_me
 from bot.answer.report import answer_report
 from bot.answer.subscriptions import (
     answer_list_subscriptions,
@@ -27,6 +28,7 @@ from bot.queries import (
     IsFree,
     ListSubscriptions,
     Query,
+    RemindMe,
     Reply,
     Report,
     Subscribe,
@@ -50,6 +52,7 @@ ROUTES: dict[type, Callable[[Any, AnswerContext], Reply]] = {
     BadTime: answer_bad_time,
     Usage: answer_usage,
     CurrentNoShows: answer_current_no_shows,
+    RemindMe: answer_remind_me,
 }
 
 

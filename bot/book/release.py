@@ -102,9 +102,24 @@ def release(room_id: str, uid: str, start: int, ctx: AnswerContext, source: str)
     return ctx.now, log_id
 
 
+def free_again_from(room_id: str, start: float, end: float, ctx: AnswerContext) -> datetime | None:
+    """After a release: free/busy read again, the first moment of the instance's time (from now
+    on) that no booking holds; None if others now hold all of it."""
+    moment = max(ctx.now, datetime.fromtimestamp(start, ctx.now.tzinfo))
+    until = datetime.fromtimestamp(end, ctx.now.tzinfo)
+    if moment >= until:
+        return moment
+    for busy in ctx.gateway.freebusy([room_id], moment, until).get(room_id, []):
+        if busy.start <= moment < busy.end:
+            moment = busy.end
+    return moment if moment < until else None
+
+
 def _holding(room_id: str, uid: str, start: int, ctx: AnswerContext) -> BusyInterval:
+    """The instance as free/busy shows it now (it may be under way or about to start)."""
     now = ctx.now
-    busy = ctx.gateway.freebusy([room_id], now, now + timedelta(minutes=1)).get(room_id, [])
+    until = max(now, datetime.fromtimestamp(start, now.tzinfo)) + timedelta(minutes=1)
+    busy = ctx.gateway.freebusy([room_id], now, until).get(room_id, [])
     match = [b for b in busy if b.uid == uid]
     if not match:
         raise AlreadyFree

@@ -10,6 +10,9 @@ digests and another takes over within a lease period if it dies. (Sends are exac
 through the store's digest claims.) A digest time missed while no process was running is run once
 at start if it is less than `digest.misfire_grace_seconds` old.
 
+With `[reminders] enabled`, the leader also runs the keep-or-release reminder scan every
+REMINDER_SECONDS (bot/remind/scan.py); it does not wait for a digest's read.
+
 While anyone subscribes, the leader also fills the digests' history (bot/digest/history.py): one
 chunk of days at a time, the next HISTORY_PAUSE_SECONDS later while days are missing, then a look
 every HISTORY_SECONDS; never while a digest is reading.
@@ -34,6 +37,7 @@ from bot.digest.history import fill_history, missing_days
 from bot.digest.run import DigestRun, run_digests
 from bot.digest.weekly import run_weekly_digests
 from bot.observe import metrics
+from bot.remind.scan import run_reminders
 from bot.respond import Responder
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,8 @@ LEASE_SECONDS = 90.0
 TICK_SECONDS = 30.0  # renew the lease and re-read subscriptions this often
 TICK_JOB = "roombot-digest-tick"
 HISTORY_JOB = "roombot-digest-history"
+REMINDER_JOB = "roombot-reminders"
+REMINDER_SECONDS = 60.0
 HISTORY_SECONDS = 120.0  # look for missing history this often (a no-op once filled)
 HISTORY_PAUSE_SECONDS = 5.0  # between two chunks while history is missing
 JOB_PREFIX = "digest-"
@@ -86,6 +92,7 @@ class DigestScheduler:
             self._remove_jobs(set(self.digest_jobs()), JOB_PREFIX)
             self._remove_jobs(set(self.weekly_jobs()), WEEKLY_PREFIX)
             self._keep_history_job(False)
+            self._keep_reminder_job(False)
 
     def refresh(self) -> None:
         """Make the cron jobs match the distinct times (and weekdays) of active subscriptions."""
@@ -100,6 +107,28 @@ class DigestScheduler:
             for key in sorted(wanted - set(current)):
                 self._add_job(prefix, key)
         self._keep_history_job(bool(daily or weekly))
+        self._keep_reminder_job(self.responder.settings.reminders.enabled)
+
+    def _keep_reminder_job(self, wanted: bool) -> None:
+        """Add the reminder scan (first run at once) or remove it."""
+        job = self.scheduler.get_job(REMINDER_JOB)
+        if wanted and job is None:
+            self.scheduler.add_job(self.run_reminders, IntervalTrigger(
+                seconds=REMINDER_SECONDS, timezone=self.tz), id=REMINDER_JOB,
+                next_run_time=datetime.now(self.tz), replace_existing=True)
+        elif not wanted and job is not None:
+            job.remove()
+
+    def run_reminders(self) -> None:
+        """The reminder job: one scan, if we still lead (the rows make sends once anyway)."""
+        try:
+            if self.responder.store.acquire_lease(LEASE_NAME, self.holder, self.lease_seconds):
+                run = run_reminders(self.responder)
+                if run.sent or run.failed:
+                    log.info("reminders: %s", run)
+                metrics.reminders_run(len(run.sent), run.failed, run.skipped)
+        except Exception:
+            log.exception("reminders: scan failed")
 
     def _keep_history_job(self, wanted: bool) -> None:
         """Add the history job (first run at once) or remove it."""

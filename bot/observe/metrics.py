@@ -59,6 +59,8 @@ LEDGER_READS = Counter("roombot_ledger_reads", "Day-ledger reads: hit (cache), s
 DIGEST_RUNS = Counter("roombot_digest_runs", "Scheduled digest runs by outcome (ok, partial, "
                       "no_data, error)", ["outcome"])
 DIGESTS_SENT = Counter("roombot_digests_sent", "Digest cards posted")
+REMINDERS = Counter("roombot_reminders", "Keep-or-release reminders by outcome (sent, failed, "
+                    "or the reason one was skipped)", ["outcome"])
 LONG_CONNECTION_UP = Gauge("roombot_long_connection_up", "1 while the long connection to Feishu "
                            "is open, 0 while it is down or reconnecting",
                            multiprocess_mode="livemax")
@@ -91,6 +93,16 @@ def digest_run(sent: int, failed: int, no_data: bool) -> None:
     outcome = "no_data" if no_data else "partial" if failed else "ok"
     DIGEST_RUNS.labels(outcome).inc()
     DIGESTS_SENT.inc(sent)
+
+
+def reminders_run(sent: int, failed: int, skipped: Mapping[str, int]) -> None:
+    """Count one reminder scan's sends, failures and skips (by reason)."""
+    if sent:
+        REMINDERS.labels("sent").inc(sent)
+    if failed:
+        REMINDERS.labels("failed").inc(failed)
+    for why, count in skipped.items():
+        REMINDERS.labels(why).inc(count)
 
 
 # -- scraping ------------------------------------------------------------------------------------

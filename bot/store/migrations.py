@@ -77,7 +77,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
        # reminder scan last looked; and each person's last understood question per chat
         """CREATE TABLE reminders (
             room_id TEXT NOT NULL, uid TEXT NOT NULL, start_ts {real} NOT NULL,
-            holder TEXT NOT NULL, first_seen {real} NOT NULL, state TEXT NOT NULL,
+            end_ts {real} NOT NULL, holder TEXT NOT NULL, booking_key TEXT NOT NULL,
+            first_seen {real} NOT NULL, state TEXT NOT NULL,
             claimed_at {real} NOT NULL, message_id TEXT NOT NULL, updated_at {real} NOT NULL,
             PRIMARY KEY (room_id, uid, start_ts))""",
         "CREATE INDEX reminders_start ON reminders (start_ts)",

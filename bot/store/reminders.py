@@ -17,9 +17,10 @@ from typing import Any
 from bot.store.db import Database
 
 CLAIM_SECONDS = 120.0
-_COLS = "room_id, uid, start_ts, holder, first_seen, state, claimed_at, message_id, updated_at"
+_COLS = ("room_id, uid, start_ts, end_ts, holder, booking_key, first_seen, state, claimed_at, "
+         "message_id, updated_at")
 REMINDER_SQL = {
-    "see_reminder": f"INSERT INTO reminders ({_COLS}) VALUES (?, ?, ?, ?, ?, 'seen', 0, '', ?) "
+    "see_reminder": f"INSERT INTO reminders ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, 'seen', 0, '', ?) "
                     "ON CONFLICT (room_id, uid, start_ts) DO NOTHING",
     "select_reminder": f"SELECT {_COLS} FROM reminders WHERE room_id = ? AND uid = ? AND start_ts = ?",
     "claim_reminder": "UPDATE reminders SET state = 'sending', claimed_at = ?, holder = ?, "
@@ -42,6 +43,7 @@ REMINDER_SQL = {
                          "data = excluded.data, saved_at = excluded.saved_at",
     "conversation": "SELECT data, saved_at FROM conversations WHERE chat_id = ? AND open_id = ?",
 }
+Seen = tuple[str, str, float, float, str, str]  # room, uid, start, end, holder, booking key
 UNKNOWN_AGE = 0.0  # first_seen of an instance found after a gap in scanning: booked earlier
 
 
@@ -52,7 +54,9 @@ class Reminder:
     room_id: str
     uid: str
     start: float
+    end: float
     holder: str
+    booking_key: str  # roombot's own booking (the ledger's key), else ""
     first_seen: float  # UNKNOWN_AGE: it was there before the scan started looking
     state: str
     claimed_at: float = 0.0
@@ -61,23 +65,22 @@ class Reminder:
 
 
 def _reminder(row: Sequence[Any]) -> Reminder:
-    room_id, uid, start, holder, first_seen, state, claimed_at, message_id, updated_at = row
-    return Reminder(room_id, uid, float(start), holder, float(first_seen), state,
+    room_id, uid, start, end, holder, key, first_seen, state, claimed_at, message_id, updated_at = row
+    return Reminder(room_id, uid, float(start), float(end), holder, key, float(first_seen), state,
                     float(claimed_at), message_id or "", float(updated_at))
 
 
 class ReminderTable(Database):
     """Reminders, opt-outs, the scan's watermark, and conversations (follow-up context)."""
 
-    def see_reminders(self, seen: Iterable[tuple[str, str, float, str]], *,
-                      known_since: float) -> None:
-        """Note instances (room, uid, start, holder) the scan found; an instance new to the table
-        gets first_seen = known_since (UNKNOWN_AGE after a gap in scanning)."""
+    def see_reminders(self, seen: Iterable[Seen], *, known_since: float) -> None:
+        """Note instances (room, uid, start, end, holder, booking key) the scan found; one new to
+        the table gets first_seen = known_since (UNKNOWN_AGE after a gap in scanning)."""
         now = self._clock()
         with self._db.transaction() as cur:
             sql = self.sql("see_reminder")
-            for room_id, uid, start, holder in seen:
-                cur.execute(sql, (room_id, uid, start, holder, known_since, now))
+            for room_id, uid, start, end, holder, key in seen:
+                cur.execute(sql, (room_id, uid, start, end, holder, key, known_since, now))
 
     def reminder(self, room_id: str, uid: str, start: float) -> Reminder | None:
         rows = self._read("select_reminder", (room_id, uid, start))

@@ -20,6 +20,7 @@ from bot.queries import (
     Place,
     Query,
     ReleaseInstance,
+    ReminderChoice,
     Report,
     Subscribe,
     Unsubscribe,
@@ -59,8 +60,10 @@ def encode(query: Query) -> dict[str, Any]:
         value["more"] = [[p.kind, p.id] for p in query.more]
     if isinstance(query, (CurrentNoShows, ReleaseInstance)):
         value["place"] = [query.place.kind, query.place.id]
-    if isinstance(query, ReleaseInstance):
+    if isinstance(query, (ReleaseInstance, ReminderChoice)):
         value.update(room=query.room_id, uid=query.uid, at=query.start)
+    if isinstance(query, ReminderChoice):
+        value["do"] = query.choice
     if isinstance(query, ChangeBooking):
         value.update(key=query.key, act=query.action)
         if query.action == "extend":
@@ -89,6 +92,7 @@ _KINDS: dict[type, str] = {
     Subscribe: "subscribe", Unsubscribe: "unsubscribe", ListSubscriptions: "subscriptions",
     Help: "help", Usage: "usage", Book: "book", MyBookings: "my_bookings",
     ChangeBooking: "booking", CurrentNoShows: "no_shows_now", ReleaseInstance: "release",
+    ReminderChoice: "reminder",
 }
 MAX_EXTEND_MINUTES = 240
 
@@ -126,6 +130,8 @@ def decode(value: Any, directory: Directory, now: datetime) -> Query:
         return CurrentNoShows(lang, _place(value.get("place"), directory))
     if kind == "release":
         return _release(lang, value, directory, now)
+    if kind == "reminder":
+        return _reminder(lang, value, directory, now)
     if kind == "unsubscribe":
         place = _place(value["place"], directory) if "place" in value else None
         return Unsubscribe(lang, place, _period(value.get("period"), None))
@@ -160,6 +166,14 @@ def _release(lang: Lang, value: dict[str, Any], directory: Directory, now: datet
     if isinstance(at, bool) or not isinstance(at, int) or abs(at - now.timestamp()) > MAX_DISTANCE.total_seconds():
         raise BadAction("bad instance start")
     return ReleaseInstance(lang, room, uid, at, _place(value.get("place"), directory))
+
+
+def _reminder(lang: Lang, value: dict[str, Any], directory: Directory, now: datetime) -> ReminderChoice:
+    instance = _release(lang, value, directory, now)
+    choice = value.get("do")
+    if choice not in ("keep", "late", "release", "stop"):
+        raise BadAction("bad reminder answer")
+    return ReminderChoice(lang, instance.room_id, instance.uid, instance.start, choice)
 
 
 def _change_booking(lang: Lang, value: dict[str, Any]) -> ChangeBooking:

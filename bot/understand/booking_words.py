@@ -22,6 +22,7 @@ from bot.queries import (
     CurrentNoShows,
     MyBookings,
     Query,
+    RemindMe,
 )
 from bot.understand import when
 from bot.understand.intent import has_phrase
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
     from bot.directory.tree import Directory
     from bot.understand.reading import Reading
 
-BookingIntent = Literal["book", "my_bookings", "cancel_booking", "extend_booking", "no_shows_now"]
+BookingIntent = Literal["book", "my_bookings", "cancel_booking", "extend_booking", "no_shows_now",
+                        "reminders_off", "reminders_on"]
 
 _BOOK_START = re.compile(r"^[\s\x00]*(?:(?:please|pls|can you|could you|would you|can i|could i|"
                          r"i want to|i'd like to|i would like to|let's|lets)\s+)*(?:book|reserve)\b"
@@ -45,6 +47,12 @@ CANCEL = ("cancel", "取消", "退掉", "退订")
 NO_SHOWS_NOW = ("current no-shows", "current no shows", "no-shows now", "no shows now",
                 "booked but empty", "booked but nobody", "booked and empty", "unused right now",
                 "订了没人用", "现在没人用", "占着没人用", "订了却没人", "空着的预订")
+REMINDERS_OFF = ("stop reminding", "don't remind", "dont remind", "do not remind", "no more reminders",
+                 "stop the reminders", "stop reminders", "turn off reminders", "turn reminders off",
+                 "unsubscribe from reminders", "别提醒", "不要提醒", "不用提醒", "别再提醒", "不要再提醒",
+                 "关闭提醒", "关掉提醒", "取消提醒", "停止提醒", "关闭会议室提醒", "关掉会议室提醒")
+REMINDERS_ON = ("remind me", "turn on reminders", "turn reminders on", "start reminding",
+                "提醒我", "开启提醒", "打开提醒", "恢复提醒", "要提醒", "开启会议室提醒", "打开会议室提醒")
 EXTEND = ("extend", "延长", "延时", "续订", "多订")
 MINE = ("my", "mine", "我的", "我订", "我预")
 SUBSCRIPTION = ("subscription", "subscribe", "digest", "report", "订阅", "日报", "周报")
@@ -58,6 +66,10 @@ def booking_intent(rest: str, named_room: bool, timed: bool,
     another time said ("昨天…订了没人来") it is a no-show report, not this."""
     if has_phrase(rest, SUBSCRIPTION):
         return None
+    if has_phrase(rest, REMINDERS_OFF):
+        return "reminders_off"
+    if has_phrase(rest, REMINDERS_ON) and not timed:  # "remind me at 3pm to ..." is not this
+        return "reminders_on"
     if has_phrase(rest, NO_SHOWS_NOW) and (now_said or not timed):
         return "no_shows_now"
     if has_phrase(rest, CANCEL) and (has_phrase(rest, MINE + ("booking", "reservation", "预订", "预定"))
@@ -77,6 +89,8 @@ def build_booking(intent: BookingIntent, r: Reading, now: datetime, directory: D
     """The Query of a booking command."""
     if intent == "my_bookings":
         return MyBookings(r.lang)
+    if intent in ("reminders_off", "reminders_on"):
+        return RemindMe(r.lang, intent == "reminders_on")
     if intent == "no_shows_now":
         area = locate_area(r, directory)
         return CurrentNoShows(r.lang, area.place or TENANT)

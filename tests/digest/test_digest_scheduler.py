@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -9,8 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import DigestSettings, FeishuSettings, PrivacySettings, Settings, StorageSettings
-from bot.digest.scheduler import HISTORY_JOB, LEASE_NAME, DigestScheduler
+from bot.config import (
+    DigestSettings,
+    FeishuSettings,
+    PrivacySettings,
+    ReleaseSettings,
+    Settings,
+    StorageSettings,
+)
+from bot.digest.scheduler import HISTORY_JOB, LEASE_NAME, REMINDER_JOB, DigestScheduler
 from bot.respond import Responder
 from bot.store import Store
 from tests.clocks import SettableClock
@@ -197,5 +205,35 @@ def test_a_follower_has_no_history_job(store: Store) -> None:
     follower.start(paused=True)
     try:
         assert not follower.leader and follower.scheduler.get_job(HISTORY_JOB) is None
+    finally:
+        follower.shutdown()
+
+
+def reminding(store: Store) -> SimpleNamespace:
+    made = services(store)
+    made.settings = replace(made.settings, reminders=ReleaseSettings(enabled=True))
+    return made
+
+
+def test_the_leader_scans_for_reminders_every_minute_only_when_the_tenant_turns_them_on(
+        store: Store, scheduler: DigestScheduler) -> None:
+    scheduler.start(paused=True)
+    assert scheduler.scheduler.get_job(REMINDER_JOB) is None  # [reminders] enabled = false
+    leader = DigestScheduler(reminding(store), holder="a")  # type: ignore[arg-type]
+    leader.start(paused=True)
+    try:
+        job = leader.scheduler.get_job(REMINDER_JOB)
+        assert job is not None and job.trigger.interval.total_seconds() == 60
+        assert store.acquire_lease(LEASE_NAME, "a", 90)
+    finally:
+        leader.shutdown()
+
+
+def test_a_follower_does_not_scan_for_reminders(store: Store) -> None:
+    assert store.acquire_lease(LEASE_NAME, "someone-else", 90)
+    follower = DigestScheduler(reminding(store), holder="b")  # type: ignore[arg-type]
+    follower.start(paused=True)
+    try:
+        assert not follower.leader and follower.scheduler.get_job(REMINDER_JOB) is None
     finally:
         follower.shutdown()

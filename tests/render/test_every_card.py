@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.answer import errors
-from bot.config import PrivacySettings
+from bot.config import PrivacySettings, ReleaseSettings
 from bot.digest.run import run_digests
 from bot.digest.weekly import run_weekly_digests
 from bot.queries import Reply
+from bot.remind.scan import run_reminders
 from bot.render.cards import environment, render
 from bot.render.text import card_to_text
 from bot.respond import Responder
@@ -34,10 +36,12 @@ QUESTIONS = {
            "who booked Merc today", "who booked Atlantis today", "is Oslo free at 25:00",
            "is 3F free at 3pm", "subscribe this chat to T2 daily",
            "subscribe this chat to T2 weekly", "my subscriptions", "my bookings",
-           "book Oslo tomorrow 9-10am", "book a room for 900 tomorrow at 3pm", "current no-shows"],
+           "book Oslo tomorrow 9-10am", "book a room for 900 tomorrow at 3pm", "current no-shows",
+           "stop reminding me", "remind me"],
     "zh": ["帮助", "你好", "今天谁订了木星", "T2今天谁订了", "5楼下午3点有空吗", "T2明天有空吗",
            "找一个能坐8人的空会议室", "昨天谁没签到", "上周T2使用率", "订阅T2日报", "我的订阅",
-           "我的预订", "帮我订明天上午九点的木星", "木星25点有空吗", "现在有哪些会议室订了没人用", "今天谁订了亚特兰蒂斯"],
+           "我的预订", "帮我订明天上午九点的木星", "木星25点有空吗", "现在有哪些会议室订了没人用", "今天谁订了亚特兰蒂斯",
+           "别提醒我", "提醒我"],
 }
 
 
@@ -60,6 +64,35 @@ def settled(record: Any, timeout: float = 60) -> dict[str, Any]:
 WORKING = ("Working on it", "正在", "Booking ")
 
 
+def reminders(bot: RunningBot) -> list[dict[str, Any]]:
+    """Keep-or-release reminders to an English and a Chinese reader (a long room name among the
+    rooms), and the cards after Keep and Release."""
+    now = bot.sandbox.now().replace(second=0, microsecond=0)
+    start = now + timedelta(minutes=10)
+    busy = bot.responder.gateway.freebusy(bot.sandbox.calendar.open_rooms(), now, start + timedelta(hours=1))
+    free = [room for room, held in busy.items() if not held][:2]
+    holders = bot.sandbox.tenant.users[1], bot.sandbox.tenant.users[2]
+    for room, holder in zip(free, holders, strict=True):
+        bot.sandbox.calendar.add_booking(room, start, start + timedelta(hours=1), holder.open_id)
+    clock = start - timedelta(minutes=10)
+    scanner = Responder.build(replace(bot.settings, reminders=ReleaseSettings(enabled=True)),
+                              clock=lambda: clock, store=bot.responder.store)
+    assert len(run_reminders(scanner).sent) >= 2
+    cards = []
+    for record in [r for r in bot.sandbox.sent if r.receive_id in {h.open_id for h in holders}]:
+        holder = next(h for h in holders if h.open_id == record.receive_id)
+        for label in ("Keep", "保留", "Release it after all", "还是释放吧"):
+            value = next((v for lab, v in card_to_text(record.card).buttons if lab == label), None)
+            if value is not None:
+                push = bot.pusher.card_action(value, message_id=record.message_id,
+                                              chat_id=record.chat_id, operator=holder)
+                assert push.status == 200 and not push.error and "card" in push.json, push.body[:300]
+                record.patches.append(push.json["card"]["data"])
+                cards.append(push.json["card"]["data"])
+    assert len(cards) == 4  # each holder kept it, then released it
+    return cards
+
+
 def refused(bot: RunningBot) -> list[Any]:
     return [c for c in bot.sandbox.calls if c.code == 230099]
 
@@ -73,6 +106,7 @@ def test_every_template_renders_cards_feishu_accepts(running: RunningBot) -> Non
         for text in questions:
             record = bot.ask(text, chat_type="group")
             cards.append(settled(record))
+    cards += reminders(bot)
     for record in list(bot.sandbox.sent):  # press every button of every card once
         for label, value in card_to_text(record.card).buttons[:6]:
             push = bot.pusher.card_action(value, message_id=record.message_id, chat_id=record.chat_id)

@@ -25,10 +25,10 @@ def store(store_url: str, clock: SettableClock):
 
 def test_an_instance_is_seen_once_and_keeps_when_it_was_first_seen(store: Store,
                                                                     clock: SettableClock) -> None:
-    store.see_reminders([("omm_1", "uid_1", START, "ou_a")], known_since=clock())
+    store.see_reminders([("omm_1", "uid_1", START, START + 3600, "ou_a", "")], known_since=clock())
     first = clock()
     clock.advance(60)
-    store.see_reminders([("omm_1", "uid_1", START, "ou_a"), ("omm_2", "uid_2", START, "ou_b")],
+    store.see_reminders([("omm_1", "uid_1", START, START + 3600, "ou_a", ""), ("omm_2", "uid_2", START, START + 3600, "ou_b", "")],
                         known_since=UNKNOWN_AGE)
     one, two = store.reminder("omm_1", "uid_1", START), store.reminder("omm_2", "uid_2", START)
     assert one is not None and one.first_seen == first and one.state == "seen"
@@ -38,7 +38,7 @@ def test_an_instance_is_seen_once_and_keeps_when_it_was_first_seen(store: Store,
 
 def test_a_reminder_is_claimed_once_and_a_stale_claim_is_taken_over(store: Store,
                                                                     clock: SettableClock) -> None:
-    store.see_reminders([("omm_1", "uid_1", START, "ou_a")], known_since=clock())
+    store.see_reminders([("omm_1", "uid_1", START, START + 3600, "ou_a", "")], known_since=clock())
     assert store.claim_reminder("omm_1", "uid_1", START, "ou_a")
     assert not store.claim_reminder("omm_1", "uid_1", START, "ou_a")
     clock.advance(CLAIM_SECONDS + 1)  # the first sender died before it said "sent"
@@ -53,7 +53,7 @@ def test_a_reminder_is_claimed_once_and_a_stale_claim_is_taken_over(store: Store
 
 def test_claims_race_and_exactly_one_wins(store_url: str, clock: SettableClock) -> None:
     with Store.open(store_url, clock=clock) as store:
-        store.see_reminders([("omm_1", "uid_1", START, "ou_a")], known_since=clock())
+        store.see_reminders([("omm_1", "uid_1", START, START + 3600, "ou_a", "")], known_since=clock())
     wins: list[bool] = []
 
     def claim() -> None:
@@ -69,8 +69,8 @@ def test_claims_race_and_exactly_one_wins(store_url: str, clock: SettableClock) 
 
 
 def test_old_rows_are_forgotten_and_ranges_are_read_in_order(store: Store, clock: SettableClock) -> None:
-    store.see_reminders([("omm_2", "u2", START + 60, "ou_b"), ("omm_1", "u1", START, "ou_a"),
-                         ("omm_3", "u3", START - 7200, "ou_c")], known_since=clock())
+    store.see_reminders([("omm_2", "u2", START + 60, START + 60 + 3600, "ou_b", ""), ("omm_1", "u1", START, START + 3600, "ou_a", ""),
+                         ("omm_3", "u3", START - 7200, START - 7200 + 3600, "ou_c", "")], known_since=clock())
     assert [r.uid for r in store.reminders_between(START - 1, START + 3600)] == ["u1", "u2"]
     assert store.forget_reminders(START - 3600) == 1
     assert [r.uid for r in store.reminders_between(0, START + 3600)] == ["u1", "u2"]

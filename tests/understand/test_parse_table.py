@@ -57,6 +57,7 @@ from bot.queries import Help as H
 from bot.queries import IsFree as IF
 from bot.queries import ListSubscriptions as LS
 from bot.queries import MyBookings as MB
+from bot.queries import RemindMe as RM
 from bot.queries import Report as RP
 from bot.queries import Subscribe as SUB
 from bot.queries import UnknownRoom as UR
@@ -406,6 +407,15 @@ ZH_ROWS: list[tuple[str, Any]] = [
     ("现在有哪些会议室订了没人用", NOW_NS("zh")),
     ("current no-shows", NOW_NS("en")),
     ("current no-shows on T2", NOW_NS("en", T2)),
+    # keep-or-release reminders: each person's own choice
+    ("stop reminding me", RM("en", False)),
+    ("please don't remind me about my bookings", RM("en", False)),
+    ("别提醒我", RM("zh", False)),
+    ("以后不要再提醒我了", RM("zh", False)),
+    ("remind me", RM("en", True)),
+    ("turn on reminders", RM("en", True)),
+    ("提醒我", RM("zh", True)),
+    ("开启会议室提醒", RM("zh", True)),
     ("mercury在3点到4点之间有空吗", IF("zh", MERCURY, span(17, 15, 0, 16, 0))),
     # 报告
     ("昨天谁没签到", RP("zh", NS, day(16), TENANT)),
