@@ -1,7 +1,7 @@
 """Run every benchmark: `make bench`."""
 from __future__ import annotations
 
-from bench import booking, digest, webhook
+from bench import booking, digest, reminders, webhook
 
 
 def main() -> None:
@@ -11,6 +11,8 @@ def main() -> None:
     digest.main([])
     print("\n# Booking")
     booking.main([])
+    print("\n# Keep-or-release reminders, 2,000-room tenant")
+    reminders.main([])
 
 
 if __name__ == "__main__":
