@@ -109,13 +109,15 @@ def answer_digest(query: Digest, ctx: AnswerContext, data: DayData) -> Reply:
 
 def given_back(ctx: AnswerContext, window: Window, rooms: set[str] | None) -> dict[str, Any]:
     """Room instances released early through roombot in the window (the audit log), and the
-    room-hours that gave back: from each release to the booking's end."""
+    room-hours that gave back: from each release (or the booking's start, for one released
+    ahead of it from a reminder) to the booking's end."""
     if ctx.store is None:
         return {"count": 0, "hours": 0.0}
     start, end = window.start.timestamp(), window.end.timestamp()
     released = [a for a in ctx.store.audit_since(start, "release") if a.at < end
                 and (rooms is None or a.room_id in rooms)]
-    seconds = sum(max(0.0, float(a.detail.get("end", 0)) - float(a.detail.get("released_at", a.at)))
+    seconds = sum(max(0.0, float(a.detail.get("end", 0)) - max(float(a.detail.get("released_at", a.at)),
+                                                                 float(a.detail.get("start", 0))))
                   for a in released)
     return {"count": len(released), "hours": round(seconds / 3600, 1)}
 

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.answer import AnswerContext
+from bot.answer.digest import given_back
 from bot.answer.report import LIST_DAYS, report_days
 from bot.directory.tree import Directory
 from bot.feishu.errors import FeishuError
@@ -48,7 +49,15 @@ def answer_usage(query: Usage, ctx: AnswerContext) -> Reply:
     rows, method = fetch(query.place, ctx, window)
     rooms = ctx.directory.place_rooms(query.place)
     data = usage_data(query, rows, rooms, window, ctx.directory)
+    ids = None if query.place.kind == "tenant" else {room.room_id for room in rooms}
+    data["via_roombot"] = given_back(ctx, _through_now(query.window, ctx.now), ids)
     return Reply("usage", {**base, **data, "status": "ok", "method": method}, query.lang)
+
+
+def _through_now(window: Window, now: datetime) -> Window:
+    """A window "up to now" ends at the minute now is in: releases made this minute count."""
+    minute = now.replace(second=0, microsecond=0)
+    return replace(window, end=minute + timedelta(minutes=1)) if minute <= window.end <= now else window
 
 
 def fetch(place: Place, ctx: AnswerContext, window: working_time.Window) -> tuple[list[Reservation], str]:

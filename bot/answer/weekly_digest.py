@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.answer import AnswerContext
-from bot.answer.digest import TOP_PEOPLE, report_kinds, scope_total, totals_data
+from bot.answer.digest import TOP_PEOPLE, given_back, report_kinds, scope_total, totals_data
 from bot.answer.usage import bars, numbers, pct, room_row, size_row
 from bot.insights import incidents, usage, working_time
 from bot.insights.incidents import Counts, NoShowMark
@@ -77,6 +77,7 @@ def answer_weekly_digest(query: WeeklyDigest, ctx: AnswerContext, data: WeekData
         "repeat": [{"name": o.name, "department": o.department, "no_shows": o.no_shows}
                    for o in repeat[:TOP_PEOPLE]] if query.names else [],
     }
+    found["via_roombot"] = given_back(ctx, week_window(query.first, ctx), ids)
     found.update(buttons(query, ctx))
     return Reply("weekly_digest", found, query.lang)
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.config import ReleaseSettings
+from bot.digest.weekly import run_weekly_digests
 from bot.remind.scan import run_reminders
 from bot.render.text import card_to_text
 from bot.respond import Responder
@@ -205,3 +206,17 @@ def test_a_failed_send_is_tried_again_by_the_next_scan_and_posted_once(bot: Runn
     clock.at += timedelta(seconds=60)
     run_reminders(one)
     assert len(reminders_to(bot, holder, room)) == 1
+
+
+def test_hours_given_back_show_in_the_weekly_digest_and_the_usage_card(bot: RunningBot) -> None:
+    holder = bot.sandbox.tenant.users[15]
+    room, _uid, start = booking_in_ten(bot, holder)
+    run_reminders(scanner(bot, start - timedelta(minutes=10))[0])
+    [record] = reminders_to(bot, holder, room)
+    click(bot, record, "Release", holder)  # ten minutes ahead: the whole hour is given back
+    line = "1 booking released early through roombot, 1.0 room-hours given back"
+    bot.ask("subscribe this chat to the weekly report", chat_type="group")
+    weekly = run_weekly_digests(bot.responder, day=bot.sandbox.now().date(), dry_run=True).cards
+    assert weekly and line in "\n".join(str(card_to_text(c)) for c in weekly)
+    usage = bot.final_card(bot.ask("how busy were the rooms this week"))
+    assert line in str(card_to_text(usage)), str(card_to_text(usage))
