@@ -107,7 +107,7 @@ class Help:
     """Show what roombot can do; `reason` says why we got here."""
 
     lang: Lang
-    reason: Literal["asked", "not_understood", "not_text", "greeting"] = "asked"
+    reason: Literal["asked", "not_understood", "not_text", "greeting", "follow_up"] = "asked"
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,9 @@ from bot.receive.events import (
 )
 from bot.render.cards import render
 from bot.store import Store
-from bot.understand import actions, parse
+from bot.understand import actions, context, parse
 from bot.understand.form import FormError, is_room_finder, read_form
+from bot.understand.parse import parse_follow_up
 
 log = logging.getLogger(__name__)
 ITEM_KINDS = {IncomingMessage: "message", CardAction: "click", BotAdded: "bot_added",
@@ -219,7 +220,9 @@ class Responder:
             if days > LIST_DAYS:  # Feishu's export: minutes at worst
                 working = Reply("working", {"days": days, "place": query.place.label}, query.lang)
                 progress.start(render(working))
-        return render(answer(query, ctx))
+        reply = answer(query, ctx)
+        context.remember(self.store, message.chat_id, message.sender_open_id, query, reply)
+        return render(reply)
 
     def _understand(self, message: IncomingMessage,
                     ctx: AnswerContext) -> tuple[Query, AnswerContext]:
@@ -227,6 +230,13 @@ class Responder:
         comes back with the directory the text was parsed against."""
         if message.message_type != "text" or not message.text.strip():
             return Help("zh", reason="not_text"), ctx
+        last, rooms = context.recall(self.store, message.chat_id, message.sender_open_id,
+                                     ctx.directory, ctx.now)
+        followed = parse_follow_up(message.text, ctx.now, ctx.directory, last, rooms,
+                                   slot_minutes=self.settings.bot.slot_minutes)
+        if followed is not None:
+            logs.bind(follow_up=last is not None)
+            return followed, ctx
         query = parse(message.text, ctx.now, ctx.directory,
                       slot_minutes=self.settings.bot.slot_minutes)
         if isinstance(query, UnknownRoom):

@@ -29,7 +29,7 @@ from bot.insights.incidents import (
     events,
     offenders,
 )
-from bot.queries import Digest, Lang, Place, Reply, Report, Unsubscribe, Window
+from bot.queries import CurrentNoShows, Digest, Lang, Place, Reply, Report, Unsubscribe, Window
 from bot.understand import actions
 
 TOP_ROOMS = 5
@@ -199,6 +199,7 @@ def digest_data(today: DayInsights, before: Counts, query: Digest,
         "details": actions.encode(Report(lang, kinds, window, place)),
         "previous_day": actions.encode(Report(lang, kinds, previous, place)),
         "unsubscribe": actions.encode(Unsubscribe(lang, place)),
+        "no_shows_now": actions.encode(CurrentNoShows(lang, place)),
     }
 
 

@@ -22,6 +22,7 @@ from bot.understand import when
 from bot.understand.booking_words import booking_intent, build_booking
 from bot.understand.build import BUILDERS
 from bot.understand.capacity import find_capacity
+from bot.understand.followup import follow_up
 from bot.understand.intent import Features, classify, signals, small_talk
 from bot.understand.normalise import blank, has_cjk, normalise
 from bot.understand.reading import Reading
@@ -50,6 +51,18 @@ def parse(text: str, now: datetime, directory: Directory, *, slot_minutes: int =
     if isinstance(query, BadTime):
         return replace(query, said=surface(text, query.said))
     return query
+
+
+def parse_follow_up(text: str, now: datetime, directory: Directory, last: Query | None,
+                    rooms: tuple[str, ...], *, slot_minutes: int = 30) -> Query | None:
+    """A follow-up to `last` ("那明天呢", "and at 4?", "book the second one"), or None when the
+    text is a question of its own (see bot/understand/followup.py)."""
+    lang: Lang = "zh" if has_cjk(text) else "en"
+    norm = normalise(text)
+    if not any(ch.isalnum() for ch in norm):
+        return None
+    reading = read(text, lang, correct(norm, directory.names), directory)
+    return follow_up(reading, now, directory, last, rooms, slot_minutes)
 
 
 def read(original: str, lang: Lang, text: str, directory: Directory) -> Reading:

@@ -115,3 +115,14 @@ def test_release_passes_the_instance_start_so_only_that_instance_of_a_series_end
     after = [b for b in bot.responder.gateway.freebusy([room], now, now + timedelta(days=8))[room]
              if b.uid == first.uid]
     assert len(after) == len(instances) - 1  # only that instance; 0 would have ended them all
+
+
+def test_the_daily_digest_leads_admins_to_the_current_no_shows_and_their_release(bot: RunningBot) -> None:
+    holder = bot.sandbox.tenant.users[7]
+    room, _uid, _start = unused_booking(bot, holder)
+    record = bot.ask("subscribe this chat to the daily report", chat_type="group")
+    [digest] = run_digests(bot.responder, day=bot.sandbox.now().date(), dry_run=True).cards
+    value = next(v for label, v in card_to_text(digest).buttons if label == "Booked but unused now")
+    unused = click(bot, record, value, ADMIN)["card"]["data"]
+    answer = click(bot, record, release_button(unused, name_of(bot, room)), ADMIN)
+    assert "Released:" in str(card_to_text(answer["card"]["data"]))
