@@ -87,6 +87,13 @@ class PrivacySettings:
 
 
 @dataclass(frozen=True)
+class ExportSettings:
+    """Who may have bookings sent to them as a file ("export 5F bookings last month")."""
+
+    admins: tuple[str, ...] = ()  # open_ids; empty = nobody (exports carry names and departments)
+
+
+@dataclass(frozen=True)
 class InsightsSettings:
     """Working time that utilisation and peak hours are measured against (tenant timezone)."""
 
@@ -154,6 +161,7 @@ class Settings:
     log: LogSettings = field(default_factory=LogSettings)
     booking: BookingSettings = field(default_factory=BookingSettings)
     reminders: ReleaseSettings = field(default_factory=ReleaseSettings)
+    exports: ExportSettings = field(default_factory=ExportSettings)
 
 
 def parse_clock(text: str, key: str) -> time:
@@ -180,7 +188,7 @@ def load_settings(path: str | Path | None, env: Mapping[str, str]) -> Settings:
 def settings_from_dict(data: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
     """Build validated settings from parsed TOML and environment variables."""
     known = {"feishu", "bot", "server", "storage", "digest", "privacy", "insights", "log",
-             "booking", "reminders"}
+             "booking", "reminders", "exports"}
     for section in data:
         if section not in known:
             raise ConfigError(f"[{section}] is not a roombot config section; known: {sorted(known)}")
@@ -208,6 +216,7 @@ def settings_from_dict(data: Mapping[str, Any], env: Mapping[str, str]) -> Setti
         log=_section(LogSettings, "log", data.get("log", {})),
         booking=_section(BookingSettings, "booking", data.get("booking", {})),
         reminders=_section(ReleaseSettings, "reminders", data.get("reminders", {})),
+        exports=_section(ExportSettings, "exports", data.get("exports", {})),
     )
     _validate(settings)
     return settings

@@ -207,6 +207,15 @@ class ReleaseInstance:
     place: Place = TENANT  # the card's place, to answer with the card again
 
 
+@dataclass(frozen=True)
+class ExportBookings:
+    """Send the bookings of a place over a window as an xlsx file ("导出5楼上个月的预订")."""
+
+    lang: Lang
+    place: Place
+    window: Window
+
+
 ReminderAnswer = Literal["keep", "late", "release", "stop"]
 
 
@@ -232,7 +241,7 @@ class RemindMe:
 Query = (
     WhoBooked | IsFree | FindFree | Report | Subscribe | Unsubscribe | ListSubscriptions
     | Help | ChooseRoom | UnknownRoom | BadTime | Usage | Book | MyBookings | ChangeBooking
-    | CurrentNoShows | ReleaseInstance | ReminderChoice | RemindMe
+    | CurrentNoShows | ReleaseInstance | ReminderChoice | RemindMe | ExportBookings
 )
 
 

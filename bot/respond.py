@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.answer import AnswerContext, errors, finder
+from bot.answer.exports import export_bookings
 from bot.answer.releases import answer_current_no_shows
 from bot.answer.reminders import answer_reminder_choice
 from bot.answer.report import LIST_DAYS, report_days
@@ -38,6 +39,7 @@ from bot.queries import (
     Book,
     ChangeBooking,
     CurrentNoShows,
+    ExportBookings,
     Help,
     Lang,
     MyBookings,
@@ -215,6 +217,8 @@ class Responder:
         log.info("event %s: %s", message.event_id, type(query).__name__)
         if isinstance(query, (Book, MyBookings, ChangeBooking)):
             return self._answer_booking(query, ctx, message, progress)
+        if isinstance(query, ExportBookings):
+            return render(self._export(query, ctx, message, progress))
         if progress is not None and isinstance(query, (Report, Usage)):
             days = len(report_days(query.window, ctx.now))
             if days > LIST_DAYS:  # Feishu's export: minutes at worst
@@ -344,6 +348,20 @@ class Responder:
             progress.start(render(reply))
         _booking, final = self.bookings.run(started.key, ctx)
         return render(final)
+
+    def _export(self, query: ExportBookings, ctx: AnswerContext, message: IncomingMessage,
+                progress: _Progress | None) -> Reply:
+        """Build the xlsx, upload it and reply with the file (not for `roombot ask`: no chat);
+        the card says what was sent. Both sends carry uuids made from the message."""
+        days = len(report_days(query.window, ctx.now))
+        if progress is not None and days > LIST_DAYS and ctx.user_open_id in self.settings.exports.admins:
+            progress.start(render(Reply("working", {"days": days, "place": query.place.label}, query.lang)))
+        reply, data, name = export_bookings(query, ctx)
+        if data is None or progress is None:
+            return reply
+        key = self.gateway.upload_file(name, data)
+        self.gateway.reply_file(message.message_id, key, uuid=send_uuid("file:" + message.dedupe_key))
+        return replace(reply, data={**reply.data, "sent": True})
 
     def _release(self, query: ReleaseInstance, ctx: AnswerContext) -> Reply:
         """A Release click: end the instance if the clicker holds it or is an admin; the card

@@ -212,6 +212,12 @@ def _uuid(body: dict[str, Any]) -> str | None:
     return value or None
 
 
+def _check_file(call: Call, msg_type: Any, content: dict[str, Any]) -> None:
+    """A file message carries the file_key of a file uploaded through im/v1/files."""
+    if msg_type == "file" and call.sb.files.get(str(content.get("file_key", ""))) is None:
+        raise invalid(f"file_key {content.get('file_key')!r} does not exist")
+
+
 def send_message(call: Call) -> Response:
     """POST im/v1/messages?receive_id_type=...: send to a chat or a user."""
     receive_id_type = call.arg("receive_id_type")
@@ -222,6 +228,7 @@ def send_message(call: Call) -> Response:
     if not isinstance(receive_id, str) or not receive_id:
         raise invalid("receive_id is required")
     content = parse_content(body.get("msg_type"), body.get("content"))
+    _check_file(call, body.get("msg_type"), content)
     uuid = _uuid(body)
     messenger = call.sb.messenger
     original = messenger.deduped(uuid)
@@ -242,6 +249,7 @@ def reply_message(call: Call) -> Response:
     target_id = call.params["message_id"]
     body = call.body()
     content = parse_content(body.get("msg_type"), body.get("content"))
+    _check_file(call, body.get("msg_type"), content)
     uuid = _uuid(body)
     messenger = call.sb.messenger
     original = messenger.deduped(uuid)

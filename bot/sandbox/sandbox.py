@@ -18,6 +18,7 @@ from bot.sandbox.calendar_knobs import SandboxCalendar
 from bot.sandbox.directory import stable_hex
 from bot.sandbox.exports import EXPORT_ROUTES, ExportStore
 from bot.sandbox.faults import Faults
+from bot.sandbox.files import FILE_ROUTES, FileStore
 from bot.sandbox.longconn import WS_ROUTES, LongConnection
 from bot.sandbox.messages import IM_ROUTES, Messenger, SentRecord
 from bot.sandbox.reserve_api import RESERVE_ROUTES
@@ -44,7 +45,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 def routes() -> tuple[Route, ...]:
     """Every endpoint the sandbox serves (more specific paths first)."""
-    return VC_ROUTES + RESERVE_ROUTES + CALENDAR_ROUTES + EXPORT_ROUTES + IM_ROUTES + WS_ROUTES
+    return VC_ROUTES + RESERVE_ROUTES + CALENDAR_ROUTES + EXPORT_ROUTES + FILE_ROUTES + IM_ROUTES + WS_ROUTES
 
 
 class Sandbox:
@@ -71,6 +72,7 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self._longconn: LongConnection | None = None
         self.exports = ExportStore(self)
+        self.files = FileStore()
         self.url = ""
 
     @classmethod

@@ -20,6 +20,7 @@ from bot.queries import (
     ChangeBooking,
     ChooseRoom,
     CurrentNoShows,
+    ExportBookings,
     MyBookings,
     Query,
     RemindMe,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from bot.understand.reading import Reading
 
 BookingIntent = Literal["book", "my_bookings", "cancel_booking", "extend_booking", "no_shows_now",
-                        "reminders_off", "reminders_on"]
+                        "reminders_off", "reminders_on", "export"]
 
 _BOOK_START = re.compile(r"^[\s\x00]*(?:(?:please|pls|can you|could you|would you|can i|could i|"
                          r"i want to|i'd like to|i would like to|let's|lets)\s+)*(?:book|reserve)\b"
@@ -53,6 +54,7 @@ REMINDERS_OFF = ("stop reminding", "don't remind", "dont remind", "do not remind
                  "关闭提醒", "关掉提醒", "取消提醒", "停止提醒", "关闭会议室提醒", "关掉会议室提醒")
 REMINDERS_ON = ("remind me", "turn on reminders", "turn reminders on", "start reminding",
                 "提醒我", "开启提醒", "打开提醒", "恢复提醒", "要提醒", "开启会议室提醒", "打开会议室提醒")
+EXPORT = ("export", "download", "as a file", "as xlsx", "as excel", "导出", "下载", "发个表格", "发表格")
 EXTEND = ("extend", "延长", "延时", "续订", "多订")
 MINE = ("my", "mine", "我的", "我订", "我预")
 SUBSCRIPTION = ("subscription", "subscribe", "digest", "report", "订阅", "日报", "周报")
@@ -66,6 +68,8 @@ def booking_intent(rest: str, named_room: bool, timed: bool,
     another time said ("昨天…订了没人来") it is a no-show report, not this."""
     if has_phrase(rest, SUBSCRIPTION):
         return None
+    if has_phrase(rest, EXPORT):
+        return "export"
     if has_phrase(rest, REMINDERS_OFF):
         return "reminders_off"
     if has_phrase(rest, REMINDERS_ON) and not timed:  # "remind me at 3pm to ..." is not this
@@ -89,6 +93,13 @@ def build_booking(intent: BookingIntent, r: Reading, now: datetime, directory: D
     """The Query of a booking command."""
     if intent == "my_bookings":
         return MyBookings(r.lang)
+    if intent == "export":
+        window = when.resolve(r.time, now, "report", r.lang, slot)
+        if isinstance(window, BadTime):
+            return window
+        where = locate(r, directory)
+        place = where.place or (locate_area(r, directory).place) or TENANT
+        return ExportBookings(r.lang, place, window)
     if intent in ("reminders_off", "reminders_on"):
         return RemindMe(r.lang, intent == "reminders_on")
     if intent == "no_shows_now":

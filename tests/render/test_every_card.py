@@ -37,11 +37,11 @@ QUESTIONS = {
            "is 3F free at 3pm", "subscribe this chat to T2 daily",
            "subscribe this chat to T2 weekly", "my subscriptions", "my bookings",
            "book Oslo tomorrow 9-10am", "book a room for 900 tomorrow at 3pm", "current no-shows",
-           "stop reminding me", "remind me"],
+           "stop reminding me", "remind me", "export T2 bookings yesterday"],
     "zh": ["帮助", "你好", "今天谁订了木星", "T2今天谁订了", "5楼下午3点有空吗", "T2明天有空吗",
            "找一个能坐8人的空会议室", "昨天谁没签到", "上周T2使用率", "订阅T2日报", "我的订阅",
            "我的预订", "帮我订明天上午九点的木星", "木星25点有空吗", "现在有哪些会议室订了没人用", "今天谁订了亚特兰蒂斯",
-           "别提醒我", "提醒我"],
+           "别提醒我", "提醒我", "导出T2昨天的预订"],
 }
 
 

@@ -52,6 +52,7 @@ from bot.queries import Book as BK
 from bot.queries import ChangeBooking as CB
 from bot.queries import ChooseRoom as CR
 from bot.queries import CurrentNoShows as NOW_NS
+from bot.queries import ExportBookings as EX
 from bot.queries import FindFree as FF
 from bot.queries import Help as H
 from bot.queries import IsFree as IF
@@ -407,6 +408,10 @@ ZH_ROWS: list[tuple[str, Any]] = [
     ("现在有哪些会议室订了没人用", NOW_NS("zh")),
     ("current no-shows", NOW_NS("en")),
     ("current no-shows on T2", NOW_NS("en", T2)),
+    # bookings as a file (admins only)
+    ("export 5F bookings last month", EX("en", F5, days(dt(1, month=10), dt(1)))),
+    ("导出5楼上个月的预订", EX("zh", F5, days(dt(1, month=10), dt(1)))),
+    ("export Mercury bookings yesterday", EX("en", MERCURY, day(16))),
     # keep-or-release reminders: each person's own choice
     ("stop reminding me", RM("en", False)),
     ("please don't remind me about my bookings", RM("en", False)),
