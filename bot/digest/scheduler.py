@@ -109,16 +109,6 @@ class DigestScheduler:
         self._keep_history_job(bool(daily or weekly))
         self._keep_reminder_job(self.responder.settings.reminders.enabled)
 
-    def _keep_reminder_job(self, wanted: bool) -> None:
-        """Add the reminder scan (first run at once) or remove it."""
-        job = self.scheduler.get_job(REMINDER_JOB)
-        if wanted and job is None:
-            self.scheduler.add_job(self.run_reminders, IntervalTrigger(
-                seconds=REMINDER_SECONDS, timezone=self.tz), id=REMINDER_JOB,
-                next_run_time=datetime.now(self.tz), replace_existing=True)
-        elif not wanted and job is not None:
-            job.remove()
-
     def run_reminders(self) -> None:
         """The reminder job: one scan, if we still lead (the rows make sends once anyway)."""
         try:
@@ -131,12 +121,19 @@ class DigestScheduler:
             log.exception("reminders: scan failed")
 
     def _keep_history_job(self, wanted: bool) -> None:
-        """Add the history job (first run at once) or remove it."""
-        job = self.scheduler.get_job(HISTORY_JOB)
+        self._keep_interval_job(HISTORY_JOB, self.run_history, HISTORY_SECONDS, wanted)
+
+    def _keep_reminder_job(self, wanted: bool) -> None:
+        self._keep_interval_job(REMINDER_JOB, self.run_reminders, REMINDER_SECONDS, wanted)
+
+    def _keep_interval_job(self, job_id: str, run: Callable[[], None], seconds: float,
+                           wanted: bool) -> None:
+        """Add an interval job (first run at once) or remove it."""
+        job = self.scheduler.get_job(job_id)
         if wanted and job is None:
-            self.scheduler.add_job(self.run_history, IntervalTrigger(
-                seconds=HISTORY_SECONDS, timezone=self.tz), id=HISTORY_JOB,
-                next_run_time=datetime.now(self.tz), replace_existing=True)
+            self.scheduler.add_job(run, IntervalTrigger(seconds=seconds, timezone=self.tz),
+                                   id=job_id, next_run_time=datetime.now(self.tz),
+                                   replace_existing=True)
         elif not wanted and job is not None:
             job.remove()
 
