@@ -30,7 +30,7 @@ from bot.feishu.models import Reservation
 from bot.remind.due import Upcoming, skip_reason, upcoming, without_check_in
 from bot.render.cards import render
 from bot.respond import Responder, send_uuid
-from bot.store.reminders import UNKNOWN_AGE
+from bot.store.reminders import UNKNOWN_AGE, Reminder
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +67,8 @@ def run_reminders(responder: Responder, *, sleep: Callable[[float], None] = time
     found = upcoming(busy, ours, now, ahead)
     run = ReminderRun(seen=len(found))
     last = store.last_reminder_scan()
-    known_since = now.timestamp() if 0 < now.timestamp() - last <= SCAN_GAP_SECONDS else UNKNOWN_AGE
-    if last > now.timestamp():  # another scan (a clock a little ahead) already looked
-        known_since = now.timestamp()
+    # a scan looked lately (or another's clock is a little ahead): what is new to the table is new
+    known_since = now.timestamp() if last and now.timestamp() - last <= SCAN_GAP_SECONDS else UNKNOWN_AGE
     store.see_reminders([(u.room_id, u.uid, u.start.timestamp(), u.end.timestamp(), u.holder,
                           u.booking_key) for u in found], known_since=known_since)
     store.mark_reminder_scan(max(last, now.timestamp()))
@@ -96,15 +95,13 @@ def run_reminders(responder: Responder, *, sleep: Callable[[float], None] = time
         if not store.claim_reminder(item.room_id, item.uid, row.start, item.holder):
             continue  # another scan has it
         pace.wait(item.holder)
-        _send(responder, item, row.start, run)
+        _send(responder, item, row, run)
     _forget_old(responder, now.timestamp())
     return run
 
 
-def _send(responder: Responder, item: Upcoming, start: float, run: ReminderRun) -> None:
-    store = responder.store
-    row = store.reminder(item.room_id, item.uid, start)
-    assert row is not None
+def _send(responder: Responder, item: Upcoming, row: Reminder, run: ReminderRun) -> None:
+    store, start = responder.store, row.start
     lang = "zh" if item.lang == "zh" else "en"
     card = render(reminder_reply(row, lang, responder.context(user_open_id=item.holder)))
     try:

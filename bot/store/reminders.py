@@ -26,8 +26,8 @@ REMINDER_SQL = {
     "claim_reminder": "UPDATE reminders SET state = 'sending', claimed_at = ?, holder = ?, "
                       "updated_at = ? WHERE room_id = ? AND uid = ? AND start_ts = ? AND "
                       "(state = 'seen' OR (state = 'sending' AND claimed_at < ?))",
-    "move_reminder": "UPDATE reminders SET state = ?, message_id = ?, updated_at = ? "
-                     "WHERE room_id = ? AND uid = ? AND start_ts = ? AND state = ?",
+    "move_reminder": "UPDATE reminders SET state = ?, message_id = COALESCE(NULLIF(?, ''), message_id), "
+                     "updated_at = ? WHERE room_id = ? AND uid = ? AND start_ts = ? AND state = ?",
     "reminders_between": f"SELECT {_COLS} FROM reminders WHERE start_ts >= ? AND start_ts < ? "
                          "ORDER BY start_ts, room_id",
     "forget_reminders": "DELETE FROM reminders WHERE start_ts < ?",
@@ -94,10 +94,9 @@ class ReminderTable(Database):
 
     def move_reminder(self, room_id: str, uid: str, start: float, state: str, *,
                       was: str, message_id: str = "") -> bool:
-        """Move a reminder from `was` to `state` (compare-and-set); False if it was not `was`."""
-        row = self.reminder(room_id, uid, start)
-        mid = message_id or (row.message_id if row else "")
-        return self._write("move_reminder", (state, mid, self._clock(), room_id, uid, start,
+        """Move a reminder from `was` to `state` (compare-and-set); False if it was not `was`.
+        The message_id is kept unless a new one is given."""
+        return self._write("move_reminder", (state, message_id, self._clock(), room_id, uid, start,
                                              was)) == 1
 
     def reminders_between(self, start: float, end: float) -> list[Reminder]:
