@@ -220,10 +220,7 @@ class Responder:
         if isinstance(query, ExportBookings):
             return render(self._export(query, ctx, message, progress))
         if progress is not None and isinstance(query, (Report, Usage)):
-            days = len(report_days(query.window, ctx.now))
-            if days > LIST_DAYS:  # Feishu's export: minutes at worst
-                working = Reply("working", {"days": days, "place": query.place.label}, query.lang)
-                progress.start(render(working))
+            progress.working(query, ctx.now)
         reply = answer(query, ctx)
         context.remember(self.store, message.chat_id, message.sender_open_id, query, reply)
         return render(reply)
@@ -353,9 +350,8 @@ class Responder:
                 progress: _Progress | None) -> Reply:
         """Build the xlsx, upload it and reply with the file (not for `roombot ask`: no chat);
         the card says what was sent. Both sends carry uuids made from the message."""
-        days = len(report_days(query.window, ctx.now))
-        if progress is not None and days > LIST_DAYS and ctx.user_open_id in self.settings.exports.admins:
-            progress.start(render(Reply("working", {"days": days, "place": query.place.label}, query.lang)))
+        if progress is not None and ctx.user_open_id in self.settings.exports.admins:
+            progress.working(query, ctx.now)
         reply, data, name = export_bookings(query, ctx)
         if data is None or progress is None:
             return reply
@@ -427,6 +423,12 @@ class _Progress:
         sent = self._gateway.reply_card(self._message.message_id, card,
                                         uuid=send_uuid(self._message.dedupe_key))
         self._placeholder = sent.message_id
+
+    def working(self, query: Report | Usage | ExportBookings, now: datetime) -> None:
+        """The 'working on it' card first, when the window needs Feishu's export (minutes at worst)."""
+        days = len(report_days(query.window, now))
+        if days > LIST_DAYS:
+            self.start(render(Reply("working", {"days": days, "place": query.place.label}, query.lang)))
 
     def deliver(self, card: Card) -> None:
         if self._placeholder:
