@@ -3,21 +3,8 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from bot.store import Booking, Store
 from tests.clocks import SettableClock
-
-
-@pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(1_763_000_000.0)
-
-
-@pytest.fixture
-def store(store_url: str, clock: SettableClock):
-    with Store.open(store_url, clock=clock) as opened:
-        yield opened
 
 
 def booking(key: str = "k" * 40, **changes: object) -> Booking:

@@ -3,24 +3,11 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from bot.store import Store
 from bot.store.reminders import CLAIM_SECONDS, UNKNOWN_AGE
 from tests.clocks import SettableClock
 
 START = 1_763_010_000.0
-
-
-@pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(1_763_000_000.0)
-
-
-@pytest.fixture
-def store(store_url: str, clock: SettableClock):
-    with Store.open(store_url, clock=clock) as opened:
-        yield opened
 
 
 def test_an_instance_is_seen_once_and_keeps_when_it_was_first_seen(store: Store,

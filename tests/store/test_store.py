@@ -13,11 +13,6 @@ DAY = date(2025, 11, 17)
 
 
 @pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(1_763_000_000.0)
-
-
-@pytest.fixture
 def store(store_url: str, clock: SettableClock):
     with Store.open(store_url, clock=clock, max_attempts=3) as opened:
         yield opened
