@@ -226,6 +226,20 @@ def test_a_future_window_has_no_data_yet(ctx: Ctx, lang: Lang) -> None:
     assert not charts(card)
 
 
+@pytest.mark.parametrize(("lang", "line"), [
+    ("en", "1 booking released early through roombot, 1.5 room-hours given back"),
+    ("zh", "通过 roombot 提前释放 1 个预订，回收 1.5 个会议室小时")])
+def test_hours_given_back_show_when_the_window_held_no_working_time(ctx: Ctx, lang: Lang, line: str) -> None:
+    context = ctx()
+    query = parse("本周使用率" if lang == "zh" else "how busy were the rooms this week", NOW, context.directory)
+    sunday = Window(datetime(2024, 5, 12, tzinfo=SH), datetime(2024, 5, 13, tzinfo=SH), True, "Sun 12 May")
+    reply = answer_usage(replace(query, window=sunday), context)
+    assert reply.data["total"]["working"] == 0
+    lines = text_of(render(replace(reply, data={**reply.data, "via_roombot": {"count": 1, "hours": 1.5}})))
+    assert ("没有工作时间" if lang == "zh" else "No working time") in lines and line in lines
+    assert line not in text_of(render(reply))  # nothing released: no line
+
+
 def test_follow_up_buttons_ask_the_previous_period_and_the_other_questions(ctx: Ctx) -> None:
     context = ctx()
     query = parse("how busy was T2 5F this week", NOW, context.directory)
