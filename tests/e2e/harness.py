@@ -26,7 +26,6 @@ from bot.serve import BackgroundServer
 from bot.workers import AnswerWorkers
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-WORKING_TITLES = {"Working on it…", "正在统计…"}  # templates/working.json.j2
 
 
 @dataclass
@@ -55,9 +54,10 @@ class RunningBot:
         return sent[-1]
 
     def final_card(self, record: Any, timeout: float = 30) -> dict[str, Any]:
-        """The answer card: the record's own card, or the one patched over its 'working on it'."""
+        """The answer card: the record's own card, or the one patched over it when it was a card
+        still at work ('Working on it…', 'Booking Oslo…': the only titles that end in an ellipsis)."""
         deadline = time.monotonic() + timeout
-        while record.content["header"]["title"]["content"] in WORKING_TITLES and not record.patches:
+        while record.content["header"]["title"]["content"].endswith("…") and not record.patches:
             assert time.monotonic() < deadline, "the 'working on it' card was never replaced"
             time.sleep(0.1)
         return record.patches[-1] if record.patches else record.content
