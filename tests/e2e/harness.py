@@ -88,6 +88,21 @@ def start_bot(sandbox: Any, tmp_path: Path, sections: dict[str, Any] | None = No
     return RunningBot(sandbox, settings, server, responder, inbox, workers, pusher)
 
 
+def room_name(bot: RunningBot, room_id: str) -> str:
+    """The sandbox room's display name."""
+    return next(r.name for r in bot.sandbox.tenant.rooms if r.room_id == room_id)
+
+
+def click(bot: RunningBot, record: Any, value: dict[str, Any], operator: Any = None) -> Any:
+    """Click a button of a sent card as `operator` (the chat's first member by default); Feishu
+    must accept the callback's reply. Returns the push (its .json is the reply)."""
+    push = bot.pusher.card_action(value, message_id=record.message_id, chat_id=record.chat_id,
+                                  operator=operator)
+    assert push.status == 200, push.body[:300]
+    assert not push.error, push.error
+    return push
+
+
 def signed(bot: RunningBot, body: bytes, timestamp: str | None = None,
            signature: str | None = None) -> dict[str, str]:
     """Headers exactly as Feishu signs them (or with a forged signature)."""

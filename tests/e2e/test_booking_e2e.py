@@ -12,7 +12,7 @@ import pytest
 
 from bot.render.text import card_to_text
 from bot.store import Store
-from tests.e2e.harness import RunningBot, free_port, serve, serve_config
+from tests.e2e.harness import RunningBot, click, free_port, room_name, serve, serve_config
 
 
 def calendar_calls(bot: RunningBot, since: int) -> Counter[str]:
@@ -41,14 +41,10 @@ def bot_tz() -> Any:
     return ZoneInfo("Asia/Shanghai")
 
 
-def room_named(bot: RunningBot, room_id: str) -> str:
-    return next(r.name for r in bot.sandbox.tenant.rooms if r.room_id == room_id)
-
-
 def free_open_room(bot: RunningBot, start: datetime, end: datetime) -> str:
     """An open room (no approval, no limits) with an English name (so the card is in English),
     nothing booked over [start, end) and no roombot booking yet."""
-    english = [r for r in bot.sandbox.calendar.open_rooms() if room_named(bot, r).isascii()]
+    english = [r for r in bot.sandbox.calendar.open_rooms() if room_name(bot, r).isascii()]
     busy = bot.responder.gateway.freebusy(english, start, end)
     return next(room for room in english if not busy.get(room) and not events_for(bot, room))
 
@@ -61,14 +57,6 @@ def button(card: dict[str, Any], label: str) -> dict[str, Any]:
     found = [value for text, value in buttons(card) if label in text]
     assert found, f"no {label!r} button among {[t for t, _ in buttons(card)]}"
     return found[0]
-
-
-def click(bot: RunningBot, record: Any, value: dict[str, Any], operator: Any = None) -> Any:
-    push = bot.pusher.card_action(value, message_id=record.message_id, chat_id=record.chat_id,
-                                  operator=operator)
-    assert push.status == 200, push.body[:300]
-    assert not push.error, push.error  # Feishu accepts the callback's reply
-    return push
 
 
 def final(record: Any, title: str, timeout: float = 30) -> dict[str, Any]:
@@ -99,14 +87,14 @@ def events_for(bot: RunningBot, room_id: str) -> list[Any]:
 
 
 def ask_free(bot: RunningBot, room_id: str, start: datetime, end: datetime, **kwargs: Any) -> Any:
-    name = room_named(bot, room_id)
+    name = room_name(bot, room_id)
     return bot.ask(f"is {name} free tomorrow {start:%H:%M}-{end:%H:%M}", **kwargs)
 
 
 def book_from_card(bot: RunningBot, room_id: str, start: datetime, end: datetime,
                    operator: Any = None) -> tuple[Any, dict[str, Any]]:
     record = ask_free(bot, room_id, start, end, sender=operator)
-    name = room_named(bot, room_id)
+    name = room_name(bot, room_id)
     push = click(bot, record, button(record.content, f"Book {name}"), operator)
     return record, push.json["card"]["data"]
 
@@ -116,7 +104,7 @@ def book_from_card(bot: RunningBot, room_id: str, start: datetime, end: datetime
 def test_a_free_room_is_booked_from_its_card(bot: RunningBot) -> None:
     start, end = tomorrow(7), tomorrow(8)
     room = free_open_room(bot, start, end)
-    name = room_named(bot, room)
+    name = room_name(bot, room)
     user = bot.sandbox.tenant.users[3]
     since = len(bot.sandbox.calls)
     record, first = book_from_card(bot, room, start, end, user)
@@ -145,7 +133,7 @@ def test_a_free_room_is_booked_from_its_card(bot: RunningBot) -> None:
 def test_a_typed_booking_is_made_and_its_card_patched(bot: RunningBot, lang: str) -> None:
     start, end = tomorrow(19), tomorrow(20)
     room = free_open_room(bot, start, end)
-    name = room_named(bot, room)
+    name = room_name(bot, room)
     text = f"book {name} tomorrow 7-8pm" if lang == "en" else f"帮我订明天晚上七点的{name}，一个小时"
     record = bot.ask(text)
     assert record.content["header"]["title"]["content"] in (f"Booking {name}…", f"正在预订 {name}…")
@@ -171,7 +159,7 @@ def test_a_room_for_six_now_takes_the_best_fitting_free_room(bot: RunningBot) ->
 def test_a_race_lost_says_so_and_offers_the_rooms_still_free(bot: RunningBot) -> None:
     start, end = tomorrow(19, 30), tomorrow(20, 30)
     room = free_open_room(bot, start, end)
-    name = room_named(bot, room)
+    name = room_name(bot, room)
     bot.sandbox.calendar.race(room)
     record, _first = book_from_card(bot, room, start, end)
     done = final(record, f"{name} was not booked")
@@ -185,7 +173,7 @@ def test_a_race_lost_says_so_and_offers_the_rooms_still_free(bot: RunningBot) ->
 
 def test_an_approval_room_is_never_offered_and_says_why(bot: RunningBot) -> None:
     room = bot.sandbox.calendar.rooms_needing_approval(0)[0]
-    name = room_named(bot, room)
+    name = room_name(bot, room)
     record = ask_free(bot, room, tomorrow(16), tomorrow(17))
     labels = [label for label, _ in buttons(record.content)]
     assert f"Book {name}" not in labels
@@ -197,7 +185,7 @@ def test_an_approval_room_is_never_offered_and_says_why(bot: RunningBot) -> None
 def test_a_room_closed_to_the_asker_is_explained(bot: RunningBot) -> None:
     room = bot.sandbox.calendar.restricted_rooms()[0]
     outsider = bot.sandbox.calendar.outsider(room)
-    name = room_named(bot, room)
+    name = room_name(bot, room)
     record = bot.ask(f"book {name} tomorrow 4-5pm", sender=outsider)
     text = str(card_to_text(record.content))
     if "open only to certain people" not in text:  # departments listed: Feishu decides
@@ -211,7 +199,7 @@ def test_a_room_closed_to_the_asker_is_explained(bot: RunningBot) -> None:
 def test_a_double_click_and_a_redelivered_callback_make_one_event(bot: RunningBot) -> None:
     start, end = tomorrow(20), tomorrow(21)
     room = free_open_room(bot, start, end)
-    name = room_named(bot, room)
+    name = room_name(bot, room)
     record = ask_free(bot, room, start, end)
     value = button(record.content, f"Book {name}")
     first = click(bot, record, value)
@@ -230,7 +218,7 @@ def test_a_double_click_and_a_redelivered_callback_make_one_event(bot: RunningBo
 def booked(bot: RunningBot, start: datetime, end: datetime, user: Any) -> tuple[str, Any, dict]:
     room = free_open_room(bot, start, end)
     record, _ = book_from_card(bot, room, start, end, user)
-    return room, record, final(record, f"{room_named(bot, room)} is booked")
+    return room, record, final(record, f"{room_name(bot, room)} is booked")
 
 
 def test_my_bookings_lists_them_with_cancel_and_extend(bot: RunningBot) -> None:
@@ -238,7 +226,7 @@ def test_my_bookings_lists_them_with_cancel_and_extend(bot: RunningBot) -> None:
     room, _record, _card = booked(bot, tomorrow(7), tomorrow(8), user)
     mine = bot.ask("我的预订", sender=user)
     text = str(card_to_text(mine.content))
-    assert room_named(bot, room) in text and "已预订" in text
+    assert room_name(bot, room) in text and "已预订" in text
     assert {"延长 30 分钟", "取消预订"} <= {label for label, _ in buttons(mine.content)}
     other = bot.ask("my bookings", sender=bot.sandbox.tenant.users[6])
     assert "You have no upcoming bookings" in str(card_to_text(other.content))
@@ -250,7 +238,7 @@ def test_cancel_gives_the_room_back(bot: RunningBot) -> None:
     room, record, card = booked(bot, start, end, user)
     push = click(bot, record, button(card, "Cancel"), user)
     cancelled = push.json["card"]["data"]
-    assert cancelled["header"]["title"]["content"] == f"{room_named(bot, room)} cancelled"
+    assert cancelled["header"]["title"]["content"] == f"{room_name(bot, room)} cancelled"
     assert events_for(bot, room) == []
     assert not bot.responder.gateway.freebusy([room], start, end).get(room)
     assert [a.action for a in bot.responder.store.audit_since(0)] == ["book", "cancel"]

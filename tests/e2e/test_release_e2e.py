@@ -12,7 +12,7 @@ import pytest
 from bot.config import ReleaseSettings
 from bot.digest.run import run_digests
 from bot.render.text import card_to_text
-from tests.e2e.harness import RunningBot, start_bot
+from tests.e2e.harness import RunningBot, click, room_name, start_bot
 
 ADMIN = "ou_admin_for_tests"
 
@@ -40,35 +40,24 @@ def release_button(card: dict[str, Any], name: str) -> dict[str, Any]:
     return next(v for label, v in card_to_text(card).buttons if label == f"Release {name}")
 
 
-def name_of(bot: RunningBot, room: str) -> str:
-    return next(x.name for x in bot.sandbox.tenant.rooms if x.room_id == room)
-
-
-def click(bot: RunningBot, record: Any, value: dict[str, Any], operator: Any) -> dict[str, Any]:
-    push = bot.pusher.card_action(value, message_id=record.message_id, chat_id=record.chat_id,
-                                  operator=operator)
-    assert push.status == 200 and not push.error, push.body[:300]
-    return push.json
-
-
 def test_an_admin_releases_a_current_no_show_and_the_room_is_free(bot: RunningBot) -> None:
     holder = bot.sandbox.tenant.users[4]
     room, uid, start = unused_booking(bot, holder)
-    name = name_of(bot, room)
+    name = room_name(bot, room)
     record = bot.ask("current no-shows")
     text = str(card_to_text(record.content))
     assert name in text and "nobody checked in" in text
     stranger = bot.sandbox.tenant.users[8]
-    refused = click(bot, record, release_button(record.content, name), stranger)
+    refused = click(bot, record, release_button(record.content, name), stranger).json
     assert "Only the person who booked it or an admin" in refused["toast"]["content"]
     assert bot.sandbox.calendar.instance_replies == []  # nothing released
-    answer = click(bot, record, release_button(record.content, name), ADMIN)
+    answer = click(bot, record, release_button(record.content, name), ADMIN).json
     assert f"Released: {name} is free again from" in str(card_to_text(answer["card"]["data"]))
     [reply] = bot.sandbox.calendar.instance_replies
     assert (reply.room_id, reply.uid, reply.original_time) == (room, uid, int(start.timestamp()))
     now = bot.sandbox.now()
     assert not bot.responder.gateway.freebusy([room], now, now + timedelta(minutes=30)).get(room)
-    again = click(bot, record, release_button(record.content, name), ADMIN)  # a second click
+    again = click(bot, record, release_button(record.content, name), ADMIN).json  # a second click
     assert "already released" in again["toast"]["content"]
     assert len(bot.sandbox.calendar.instance_replies) == 1
     actions = [(a.actor, a.action) for a in bot.responder.store.audit_since(0)]
@@ -84,9 +73,9 @@ def test_the_holder_may_release_their_own_booking(bot: RunningBot) -> None:
     holder = bot.sandbox.tenant.users[5]
     room, _uid, _start = unused_booking(bot, holder)
     record = bot.ask("现在有哪些会议室订了没人用", sender=holder)
-    name = name_of(bot, room)
+    name = room_name(bot, room)
     value = next(v for label, v in card_to_text(record.content).buttons if label == f"释放 {name}")
-    answer = click(bot, record, value, holder)
+    answer = click(bot, record, value, holder).json
     assert f"已释放：{name}" in str(card_to_text(answer["card"]["data"]))
     assert bot.responder.store.audit_since(0, "release")[0].detail["as"] == "holder"
 
@@ -96,7 +85,7 @@ def test_a_stale_original_time_is_read_again_and_retried_once(bot: RunningBot) -
     room, _uid, _start = unused_booking(bot, holder)
     record = bot.ask("current no-shows")
     bot.sandbox.calendar.stale_original_time(1)
-    answer = click(bot, record, release_button(record.content, name_of(bot, room)), ADMIN)
+    answer = click(bot, record, release_button(record.content, room_name(bot, room)), ADMIN).json
     assert "Released:" in str(card_to_text(answer["card"]["data"]))
     assert len(bot.sandbox.calendar.instance_replies) == 1
     assert len(bot.sandbox.calls_to("/meeting_room/instance/reply")) == 2  # 105003, then success
@@ -123,6 +112,6 @@ def test_the_daily_digest_leads_admins_to_the_current_no_shows_and_their_release
     record = bot.ask("subscribe this chat to the daily report", chat_type="group")
     [digest] = run_digests(bot.responder, day=bot.sandbox.now().date(), dry_run=True).cards
     value = next(v for label, v in card_to_text(digest).buttons if label == "Booked but unused now")
-    unused = click(bot, record, value, ADMIN)["card"]["data"]
-    answer = click(bot, record, release_button(unused, name_of(bot, room)), ADMIN)
+    unused = click(bot, record, value, ADMIN).json["card"]["data"]
+    answer = click(bot, record, release_button(unused, room_name(bot, room)), ADMIN).json
     assert "Released:" in str(card_to_text(answer["card"]["data"]))

@@ -19,7 +19,7 @@ from bot.remind.scan import run_reminders
 from bot.render.text import card_to_text
 from bot.respond import Responder
 from bot.sandbox.messages import p2p_chat_id
-from tests.e2e.harness import RunningBot, start_bot
+from tests.e2e.harness import RunningBot, click, room_name, start_bot
 
 ADMIN = "ou_admin_for_tests"
 ON = ReleaseSettings(enabled=True, admins=(ADMIN,))
@@ -53,7 +53,7 @@ def booking_in_ten(bot: RunningBot, holder: Any, *, checkin: bool = True,
     """Someone's booking of a free room starting `minutes` after the minute now begun."""
     now = bot.sandbox.now().replace(second=0, microsecond=0)
     start = now + timedelta(minutes=minutes)
-    rooms = [r for r in bot.sandbox.calendar.open_rooms() if name_of(bot, r).isascii()]
+    rooms = [r for r in bot.sandbox.calendar.open_rooms() if room_name(bot, r).isascii()]
     busy = bot.responder.gateway.freebusy(rooms, now, start + timedelta(hours=2))
     room = next(r for r in rooms if not busy.get(r))
     uid = bot.sandbox.calendar.add_booking(room, start, start + timedelta(hours=1), holder.open_id,
@@ -61,21 +61,15 @@ def booking_in_ten(bot: RunningBot, holder: Any, *, checkin: bool = True,
     return room, uid, start
 
 
-def name_of(bot: RunningBot, room: str) -> str:
-    return next(x.name for x in bot.sandbox.tenant.rooms if x.room_id == room)
-
-
 def reminders_to(bot: RunningBot, holder: Any, room: str) -> list[Any]:
     return [r for r in bot.sandbox.sent if r.receive_id == holder.open_id
-            and name_of(bot, room) in str(card_to_text(r.content))]
+            and room_name(bot, room) in str(card_to_text(r.content))]
 
 
-def click(bot: RunningBot, record: Any, label: str, operator: Any) -> dict[str, Any]:
+def press(bot: RunningBot, record: Any, label: str, operator: Any) -> dict[str, Any]:
+    """Click the reminder card's button labelled `label`; the callback's reply."""
     value = next(v for lab, v in card_to_text(record.card).buttons if lab == label)
-    push = bot.pusher.card_action(value, message_id=record.message_id, chat_id=record.chat_id,
-                                  operator=operator)
-    assert push.status == 200 and not push.error, push.body[:300]
-    return push.json
+    return click(bot, record, value, operator).json
 
 
 def test_the_holder_is_asked_once_ten_minutes_before_across_two_instances(bot: RunningBot) -> None:
@@ -111,22 +105,22 @@ def test_keep_is_the_holders_and_release_frees_the_room(bot: RunningBot) -> None
     room, uid, start = booking_in_ten(bot, holder)
     run_reminders(scanner(bot, start - timedelta(minutes=10))[0])
     [record] = reminders_to(bot, holder, room)
-    refused = click(bot, record, "Keep", stranger)
+    refused = press(bot, record, "Keep", stranger)
     assert "Only the person who booked it" in refused["toast"]["content"]
-    kept = click(bot, record, "Keep", holder)
+    kept = press(bot, record, "Keep", holder)
     assert "the room stays yours" in str(card_to_text(kept["card"]["data"]))
     assert bot.responder.store.reminder(room, uid, start.timestamp()).state == "kept"
     assert bot.sandbox.calendar.instance_replies == []
     record.patches.append(kept["card"]["data"])  # what the holder now sees
-    refused = click(bot, record, "Release it after all", stranger)
+    refused = press(bot, record, "Release it after all", stranger)
     assert "Only the person who booked it or an admin" in refused["toast"]["content"]
-    released = click(bot, record, "Release it after all", holder)
-    name = name_of(bot, room)
+    released = press(bot, record, "Release it after all", holder)
+    name = room_name(bot, room)
     assert f"Released: {name} is free again from {start:%H:%M}" in str(card_to_text(released["card"]["data"]))
     [reply] = bot.sandbox.calendar.instance_replies
     assert (reply.room_id, reply.uid, reply.original_time) == (room, uid, int(start.timestamp()))
     assert not bot.responder.gateway.freebusy([room], start, start + timedelta(hours=1)).get(room)
-    again = click(bot, record, "Release it after all", holder)
+    again = press(bot, record, "Release it after all", holder)
     assert "already released" in again["toast"]["content"]
     assert len(bot.sandbox.calendar.instance_replies) == 1
     audit = [(a.actor, a.action, a.detail.get("source")) for a in bot.responder.store.audit_since(0)]
@@ -139,9 +133,9 @@ def test_running_late_keeps_it_and_an_admin_may_release(bot: RunningBot) -> None
     room, _uid, start = booking_in_ten(bot, holder)
     run_reminders(scanner(bot, start - timedelta(minutes=10))[0])
     [record] = reminders_to(bot, holder, room)
-    late = click(bot, record, "I'm running late", holder)
+    late = press(bot, record, "I'm running late", holder)
     assert "Check in when you arrive" in str(card_to_text(late["card"]["data"]))
-    released = click(bot, record, "Release", ADMIN)
+    released = press(bot, record, "Release", ADMIN)
     assert "Released:" in str(card_to_text(released["card"]["data"]))
     assert bot.responder.store.audit_since(0, "release")[0].detail["as"] == "admin"
 
@@ -163,7 +157,7 @@ def test_the_card_button_turns_reminders_off(bot: RunningBot) -> None:
     room, _uid, start = booking_in_ten(bot, holder)
     run_reminders(scanner(bot, start - timedelta(minutes=10))[0])
     [record] = reminders_to(bot, holder, room)
-    answer = click(bot, record, "Don't remind me", holder)
+    answer = press(bot, record, "Don't remind me", holder)
     assert "no more reminders" in str(card_to_text(answer["card"]["data"]))
     assert holder.open_id in bot.responder.store.reminder_opt_outs()
 
@@ -213,7 +207,7 @@ def test_hours_given_back_show_in_the_weekly_digest_and_the_usage_card(bot: Runn
     room, _uid, start = booking_in_ten(bot, holder)
     run_reminders(scanner(bot, start - timedelta(minutes=10))[0])
     [record] = reminders_to(bot, holder, room)
-    click(bot, record, "Release", holder)  # ten minutes ahead: the whole hour is given back
+    press(bot, record, "Release", holder)  # ten minutes ahead: the whole hour is given back
     line = "1 booking released early through roombot, 1.0 room-hours given back"
     bot.ask("subscribe this chat to the weekly report", chat_type="group")
     weekly = run_weekly_digests(bot.responder, day=bot.sandbox.now().date(), dry_run=True).cards
