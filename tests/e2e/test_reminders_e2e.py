@@ -66,6 +66,15 @@ def reminders_to(bot: RunningBot, holder: Any, room: str) -> list[Any]:
             and room_name(bot, room) in str(card_to_text(r.content))]
 
 
+def reminded(bot: RunningBot, holder: Any) -> tuple[str, str, datetime, Any]:
+    """A booking of the holder's ten minutes ahead, the scan run at its reminder time, and the
+    one reminder the holder got: (room, uid, start, the sent reminder)."""
+    room, uid, start = booking_in_ten(bot, holder)
+    run_reminders(scanner(bot, start - timedelta(minutes=10))[0])
+    [record] = reminders_to(bot, holder, room)
+    return room, uid, start, record
+
+
 def press(bot: RunningBot, record: Any, label: str, operator: Any) -> dict[str, Any]:
     """Click the reminder card's button labelled `label`; the callback's reply."""
     value = next(v for lab, v in card_to_text(record.card).buttons if lab == label)
@@ -102,9 +111,7 @@ def test_the_holder_is_asked_once_ten_minutes_before_across_two_instances(bot: R
 
 def test_keep_is_the_holders_and_release_frees_the_room(bot: RunningBot) -> None:
     holder, stranger = bot.sandbox.tenant.users[5], bot.sandbox.tenant.users[8]
-    room, uid, start = booking_in_ten(bot, holder)
-    run_reminders(scanner(bot, start - timedelta(minutes=10))[0])
-    [record] = reminders_to(bot, holder, room)
+    room, uid, start, record = reminded(bot, holder)
     refused = press(bot, record, "Keep", stranger)
     assert "Only the person who booked it" in refused["toast"]["content"]
     kept = press(bot, record, "Keep", holder)
@@ -130,9 +137,7 @@ def test_keep_is_the_holders_and_release_frees_the_room(bot: RunningBot) -> None
 
 def test_running_late_keeps_it_and_an_admin_may_release(bot: RunningBot) -> None:
     holder = bot.sandbox.tenant.users[3]
-    room, _uid, start = booking_in_ten(bot, holder)
-    run_reminders(scanner(bot, start - timedelta(minutes=10))[0])
-    [record] = reminders_to(bot, holder, room)
+    *_, record = reminded(bot, holder)
     late = press(bot, record, "I'm running late", holder)
     assert "Check in when you arrive" in str(card_to_text(late["card"]["data"]))
     released = press(bot, record, "Release", ADMIN)
@@ -154,9 +159,7 @@ def test_dont_remind_me_and_remind_me(bot: RunningBot) -> None:
 
 def test_the_card_button_turns_reminders_off(bot: RunningBot) -> None:
     holder = bot.sandbox.tenant.users[9]
-    room, _uid, start = booking_in_ten(bot, holder)
-    run_reminders(scanner(bot, start - timedelta(minutes=10))[0])
-    [record] = reminders_to(bot, holder, room)
+    *_, record = reminded(bot, holder)
     answer = press(bot, record, "Don't remind me", holder)
     assert "no more reminders" in str(card_to_text(answer["card"]["data"]))
     assert holder.open_id in bot.responder.store.reminder_opt_outs()
@@ -204,9 +207,7 @@ def test_a_failed_send_is_tried_again_by_the_next_scan_and_posted_once(bot: Runn
 
 def test_hours_given_back_show_in_the_weekly_digest_and_the_usage_card(bot: RunningBot) -> None:
     holder = bot.sandbox.tenant.users[15]
-    room, _uid, start = booking_in_ten(bot, holder)
-    run_reminders(scanner(bot, start - timedelta(minutes=10))[0])
-    [record] = reminders_to(bot, holder, room)
+    *_, record = reminded(bot, holder)
     press(bot, record, "Release", holder)  # ten minutes ahead: the whole hour is given back
     line = "1 booking released early through roombot, 1.0 room-hours given back"
     bot.ask("subscribe this chat to the weekly report", chat_type="group")
