@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--chat", help="only this chat_id")
     digest.add_argument("--dry-run", action="store_true", help="print the cards instead of sending")
     digest.set_defaults(func=cmd_digest)
+    backfill = sub.add_parser("backfill", help="remember up to 52 weeks of history for the dashboard")
+    backfill.add_argument("--config", help="roombot.toml (default: the embedded sandbox tenant)")
+    backfill.add_argument("--weeks", type=int, default=13, choices=range(1, 53), metavar="1..52")
+    backfill.set_defaults(func=cmd_backfill)
     doctor = sub.add_parser("doctor", help="check the config and the Feishu permissions")
     doctor.add_argument("--config", required=True)
     doctor.set_defaults(func=cmd_doctor)
@@ -184,6 +188,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
     with _settings_or_embedded(args.config) as settings:
         card = Responder.build(settings).card_for_text(args.text)
     print(json.dumps(card, ensure_ascii=False, indent=2) if args.json else card_to_text(card))
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Read the missing finished days of the last --weeks weeks, with a progress bar."""
+    from bot.digest.history import backfill
+    from bot.respond import Responder
+
+    def bar(done: int, total: int) -> None:
+        filled = 30 * done // total if total else 30
+        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} days", end="", flush=True)
+
+    with _settings_or_embedded(args.config) as settings:
+        days = backfill(Responder.build(settings), args.weeks, bar)
+    print(f"\nremembered {len(days)} day(s)" + (f", {days[0]}..{days[-1]}" if days else ""))
     return 0
 
 

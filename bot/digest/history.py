@@ -11,7 +11,7 @@ days (history unreadable, or a subscription made moments before) reads them itse
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 from bot.digest import facts
@@ -79,3 +79,23 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
         else:
             runs.append((day, day))
     return runs
+
+
+def backfill(responder: Responder, weeks: int,
+             on_days: Callable[[int, int], None] | None = None) -> list[date]:
+    """Read and remember every finished day of the last `weeks` weeks not remembered yet (for the
+    dashboard), through the export or paging as a digest reads; `on_days(done, total)` after each
+    chunk. Raises DigestDataError or FeishuError when a chunk is unreadable (what is done stays)."""
+    now = responder.now()
+    first, last = now.date() - timedelta(days=7 * weeks), now.date() - timedelta(days=1)
+    known = facts.remembered_days(responder.store, first, last)
+    missing = [day for day in facts.days_between(first, last)
+               if day not in known and facts.is_final(day, now)]
+    done: list[date] = []
+    report = on_days or (lambda _done, _total: None)
+    report(0, len(missing))
+    for lo, hi in _runs(missing):
+        for chunk in read_and_remember(responder, lo, hi, lambda _message: None):
+            done += [day for day, _counts, _misses in chunk]
+            report(len(done), len(missing))
+    return done
