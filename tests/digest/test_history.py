@@ -12,7 +12,7 @@ import pytest
 from bot.config import Settings, StorageSettings
 from bot.digest import facts
 from bot.digest.fetch import fetch_rows, plan_chunks
-from bot.digest.history import LOOK_BACK_DAYS, fill_history, missing_days
+from bot.digest.history import LOOK_BACK_DAYS, backfill, fill_history, missing_days
 from bot.digest.run import fetch_day_data, run_digests
 from bot.digest.weekly import run_weekly_digests
 from bot.respond import Responder
@@ -136,3 +136,14 @@ def test_the_scheduler_reads_the_next_chunk_soon_while_days_are_missing(
         assert scheduler.scheduler.get_job(HISTORY_JOB).next_run_time == pulled
     finally:
         scheduler.shutdown()
+
+
+def test_backfill_remembers_the_missing_finished_days_with_progress(responder: Responder) -> None:
+    first_week = backfill(responder, 1)  # the 7 finished days before today
+    assert first_week == [NOW.date() - timedelta(days=n) for n in range(7, 0, -1)]
+    seen: list[tuple[int, int]] = []
+    more = backfill(responder, 3, lambda done, total: seen.append((done, total)))
+    assert len(more) == 14 and more[-1] == NOW.date() - timedelta(days=8)  # only what was missing
+    assert seen[0] == (0, 14) and seen[-1] == (14, 14)  # a step after each read
+    assert len(facts.remembered_days(responder.store, NOW.date() - timedelta(days=21), NOW.date())) == 21
+    assert backfill(responder, 3) == [] and reads(responder) > 0
