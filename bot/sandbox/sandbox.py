@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Self
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from bot.config import FeishuSettings
+from bot.sandbox.authen import AUTHEN_ROUTES, AuthenStore
 from bot.sandbox.bookings import Booking
 from bot.sandbox.calendar_api import CALENDAR_ROUTES
 from bot.sandbox.calendar_knobs import SandboxCalendar
@@ -45,7 +46,8 @@ class _QuietHandler(WSGIRequestHandler):
 
 def routes() -> tuple[Route, ...]:
     """Every endpoint the sandbox serves (more specific paths first)."""
-    return VC_ROUTES + RESERVE_ROUTES + CALENDAR_ROUTES + EXPORT_ROUTES + FILE_ROUTES + IM_ROUTES + WS_ROUTES
+    return (VC_ROUTES + RESERVE_ROUTES + CALENDAR_ROUTES + EXPORT_ROUTES + FILE_ROUTES + IM_ROUTES + WS_ROUTES
+            + AUTHEN_ROUTES)
 
 
 class Sandbox:
@@ -63,6 +65,7 @@ class Sandbox:
         self.encrypt_key = stable_hex("encrypt", seed, length=24)
         self.verification_token = stable_hex("verification", seed, length=24)
         self.tokens = TokenStore(self.app_id, self.app_secret)
+        self.authen = AuthenStore(self.app_id, self.app_secret, self.tenant.directory)
         self.calendar = SandboxCalendar(self.tenant, self.app_id)
         self.messenger = Messenger(lambda: int(self.tenant.clock().timestamp() * 1000))
         self.calls: list[RecordedCall] = []
