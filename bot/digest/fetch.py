@@ -25,6 +25,7 @@ BUSY_ROWS_PER_ROOM = 10  # bookings per room on a busy working day, to size chun
 QUIET_ROWS_PER_ROOM = 2  # ... and on a day off
 CHUNK_ROWS = 60_000  # rows read at once (about 1.4 KB each in the xlsx reader while it reads)
 EXPORT_BUDGET_SECONDS = 300.0  # a background export may take minutes on a big tenant
+EXPORT_MAX_DAYS = 31  # the export's window [DOC 导出会议室预定数据: at most 31 days]
 Progress = Callable[[str], None]
 
 
@@ -76,10 +77,11 @@ def chunks(first: date, last: date, days: int) -> list[tuple[date, date]]:
 def read_chunks(responder: Responder, first: date, last: date, progress: Progress,
                 days: int | None = None) -> Iterator[tuple[date, date, list[Reservation], str]]:
     """(first day, last day, rows, method) for each chunk of first..last (`days` long, or by
-    default as many days as make about CHUNK_ROWS bookings), each read only when the previous one
-    is done with; DigestDataError or FeishuError when one is unreadable."""
-    spans = chunks(first, last, days) if days else plan_chunks(
+    default as many days as make about CHUNK_ROWS bookings, and never more than the export's 31),
+    each read only when the previous one is done with; DigestDataError or FeishuError when one is unreadable."""
+    planned = chunks(first, last, days) if days else plan_chunks(
         first, last, expected_rows(responder), CHUNK_ROWS)
+    spans = [span for lo, hi in planned for span in chunks(lo, hi, EXPORT_MAX_DAYS)]
     for lo, hi in spans:
         # no local name for the rows: a suspended generator would keep them alive while the
         # next chunk is read
