@@ -1,9 +1,12 @@
-"""The Flask app: the webhook door wired to the inbox and the responder. No threads, no I/O."""
+"""The Flask app: the webhook door wired to the inbox and the responder, and the admins' dashboard
+when it is on. No threads, no I/O."""
 from __future__ import annotations
 
 from flask import Flask
 
 from bot.config import Settings
+from bot.dashboard.signin import configure_session
+from bot.dashboard.views import dashboard_blueprint
 from bot.observe.probes import probes_blueprint
 from bot.receive.clicks import ClickDesk
 from bot.receive.inbox import Inbox
@@ -24,4 +27,7 @@ def create_app(settings: Settings, responder: Responder | None = None,
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.register_blueprint(webhook_blueprint(creds, inbox, ClickDesk(inbox, responder)))
     app.register_blueprint(probes_blueprint(responder))  # /readyz, /metrics
+    if settings.dashboard.enabled:  # /admin/, signed in with Feishu
+        configure_session(app, settings)
+        app.register_blueprint(dashboard_blueprint(responder))
     return app

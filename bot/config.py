@@ -144,6 +144,23 @@ class ReleaseSettings:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    """The admins' dashboard under /admin/ (README "Dashboard"), signed in with Feishu."""
+
+    enabled: bool = False
+    admins: tuple[str, ...] = ()  # open_ids that may sign in; empty = nobody
+    # Where browsers reach roombot, e.g. "https://roombot.example.com": the OAuth redirect URL to
+    # register is this + "/admin/callback". Empty: the address the request came in on.
+    public_url: str = ""
+    # Feishu's authorize page; empty = accounts.feishu.cn (or .larksuite.com for Lark, or the
+    # sandbox's own page when feishu.domain is a local sandbox).
+    authorize_url: str = ""
+    session_hours: float = 8.0  # a sign-in lasts this long
+    cost_per_room_hour: float = 0.0  # what an hour of a room costs, for "cost of no-shows"
+    currency: str = "CNY"
+
+
+@dataclass(frozen=True)
 class LogSettings:
     format: str = "text"  # "text" or "json" (one object per line)
     include_text: bool = False  # log what people wrote; off by default (it is their message)
@@ -162,6 +179,7 @@ class Settings:
     booking: BookingSettings = field(default_factory=BookingSettings)
     reminders: ReleaseSettings = field(default_factory=ReleaseSettings)
     exports: ExportSettings = field(default_factory=ExportSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
 
 def parse_clock(text: str, key: str) -> time:
@@ -188,7 +206,7 @@ def load_settings(path: str | Path | None, env: Mapping[str, str]) -> Settings:
 def settings_from_dict(data: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
     """Build validated settings from parsed TOML and environment variables."""
     known = {"feishu", "bot", "server", "storage", "digest", "privacy", "insights", "log",
-             "booking", "reminders", "exports"}
+             "booking", "reminders", "exports", "dashboard"}
     for section in data:
         if section not in known:
             raise ConfigError(f"[{section}] is not a roombot config section; known: {sorted(known)}")
@@ -217,6 +235,7 @@ def settings_from_dict(data: Mapping[str, Any], env: Mapping[str, str]) -> Setti
         booking=_section(BookingSettings, "booking", data.get("booking", {})),
         reminders=_section(ReleaseSettings, "reminders", data.get("reminders", {})),
         exports=_section(ExportSettings, "exports", data.get("exports", {})),
+        dashboard=_section(DashboardSettings, "dashboard", data.get("dashboard", {})),
     )
     _validate(settings)
     return settings
@@ -290,6 +309,21 @@ def _validate(settings: Settings) -> None:
     _validate_insights(settings.insights)
     _validate_booking(settings.booking)
     _validate_reminders(settings.reminders)
+    _validate_dashboard(settings.dashboard)
+
+
+def _validate_dashboard(dashboard: DashboardSettings) -> None:
+    if not 0.25 <= dashboard.session_hours <= 24 * 7:
+        raise ConfigError("dashboard.session_hours must be between 0.25 and 168")
+    if dashboard.cost_per_room_hour < 0:
+        raise ConfigError("dashboard.cost_per_room_hour must be 0 or more")
+    for key in ("public_url", "authorize_url"):
+        value = getattr(dashboard, key)
+        if value and not re.fullmatch(r"https://[^/\s]+(/\S*)?|http://(127\.0\.0\.1|localhost)(:\d+)?(/\S*)?", value):
+            raise ConfigError(f'dashboard.{key} = "{value}" must be an https:// URL '
+                              "(http:// only for 127.0.0.1 or localhost)")
+    if dashboard.enabled and not dashboard.admins:
+        raise ConfigError("dashboard.enabled needs dashboard.admins: the open_ids that may sign in")
 
 
 def _validate_reminders(reminders: ReleaseSettings) -> None:

@@ -55,6 +55,7 @@ class GatewayBase:
                  monotonic: Callable[[], float] = time.monotonic,
                  log_level: lark.LogLevel = lark.LogLevel.WARNING) -> None:
         self.tz = tz
+        self._app_id, self._app_secret = feishu.app_id, feishu.app_secret  # the web login's token call
         self.time_budget = time_budget
         self.max_concurrency = max(1, max_concurrency)
         self._clock = clock or (lambda: datetime.now(tz))
@@ -66,6 +67,7 @@ class GatewayBase:
             .domain(feishu.domain)
             .timeout(max(1.0, time_budget))  # one HTTP call never outlives a whole budget
             .log_level(log_level)
+            .enable_set_token(True)  # lets user_info carry the signed-in admin's user token
             .build()
         )
         limiter = RateLimiter(monotonic=monotonic, sleep=sleep)

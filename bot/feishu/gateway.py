@@ -17,6 +17,7 @@ from bot.feishu.base import (
 )
 from bot.feishu.calendar import CalendarCalls
 from bot.feishu.freebusy import FreeBusyCalls, InstanceCalls
+from bot.feishu.login import LoginCalls
 from bot.feishu.messaging import MessageCalls
 from bot.feishu.reservations import ReservationCalls, day_chunks
 from bot.feishu.rooms import RoomCalls
@@ -26,5 +27,5 @@ __all__ = ["API_BOT_INFO", "API_FREEBUSY", "API_LEVEL", "API_LEVELS", "API_RESER
 
 
 class FeishuGateway(RoomCalls, ReservationCalls, FreeBusyCalls, InstanceCalls, CalendarCalls,
-                    MessageCalls):
+                    MessageCalls, LoginCalls):
     """roombot's client of the Feishu Open API (thread-safe; share one per process)."""

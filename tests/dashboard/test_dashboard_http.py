@@ -1,0 +1,151 @@
+"""The dashboard over real HTTP: Feishu sign-in through the sandbox's authorize page, token and
+user_info; who gets in (401, 403, forged and replayed state); the pages' numbers against the
+weekly card's; downloads read back; privacy; CSRF."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import requests
+from python_calamine import CalamineWorkbook
+
+from bot.digest.weekly import run_weekly_digests
+from bot.insights import incidents, outcomes
+from tests.dashboard.conftest import (
+    LAST_SUNDAY,
+    Dashboard,
+    query_of,
+    remember_weeks,
+    sign_in,
+    start_dashboard,
+)
+
+
+def cells(html: str, row_attr: str, key: str) -> str:
+    """The text of the cell `key` in the table row carrying `row_attr` (e.g. data-weeks="1")."""
+    row = re.search(rf"<tr {row_attr}>(.*?)</tr>", html, re.DOTALL)
+    assert row, f"no row {row_attr}"
+    cell = re.search(rf'data-key="{key}">\s*([^<]*)', row.group(1))
+    assert cell, f"no cell {key}"
+    return cell.group(1).strip()
+
+
+def admin_session(dash: Dashboard) -> requests.Session:
+    http = requests.Session()
+    final = sign_in(dash, dash.admin, http)
+    assert final.status_code == 200 and final.url == dash.url, (final.status_code, final.url)
+    return http
+
+
+def test_without_a_session_pages_redirect_to_feishu_and_downloads_answer_401(dashboard: Dashboard) -> None:
+    page = requests.get(dashboard.url, allow_redirects=False)
+    assert page.status_code == 302 and page.headers["Location"].startswith("/admin/login?next=")
+    login = requests.get(dashboard.server.url + page.headers["Location"], allow_redirects=False)
+    target = login.headers["Location"]
+    assert target.startswith(dashboard.sandbox.url + "/open-apis/authen/v1/authorize?")
+    asked = query_of(target)
+    assert asked["client_id"] == dashboard.sandbox.app_id and len(asked["state"]) >= 24
+    assert asked["redirect_uri"] == dashboard.server.url + "/admin/callback"
+    for path in ("rooms.csv", "rooms.xlsx", "overview.csv"):
+        assert requests.get(dashboard.url + path).status_code == 401
+
+
+def test_an_admin_signs_in_with_a_signed_httponly_lax_cookie(dashboard: Dashboard) -> None:
+    http = requests.Session()
+    final = sign_in(dashboard, dashboard.admin, http)
+    assert final.status_code == 200 and final.url == dashboard.url
+    assert "Overview" in final.text and dashboard.admin.name in final.text
+    callback = next(r for r in final.history if "/admin/callback" in r.url)
+    cookie = callback.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/admin" in cookie
+    assert "Expires=" in cookie
+    code = query_of(callback.url)["code"]
+    for response in (final, *final.history):  # neither the code nor a token is shown back
+        if "/admin/" in response.url:
+            assert code not in response.text and code not in response.headers.get("Location", "")
+
+
+def test_a_non_admin_gets_403_and_a_forged_or_replayed_state_is_refused(dashboard: Dashboard) -> None:
+    refused = sign_in(dashboard, dashboard.stranger)
+    assert refused.status_code == 403 and "not a roombot admin" in refused.text
+    http = requests.Session()
+    final = sign_in(dashboard, dashboard.admin, http)
+    callback_url = next(r for r in final.history if "/admin/callback" in r.url).url
+    replayed = http.get(callback_url, allow_redirects=False)
+    assert replayed.status_code == 400 and "already used" in replayed.text
+    http.get(dashboard.url + "login", allow_redirects=False)  # a sign-in started, then a forged return
+    forged = http.get(dashboard.url + "callback?code=whatever&state=forged-state", allow_redirects=False)
+    assert forged.status_code == 400
+    stranger = requests.Session()  # no sign-in started in this browser at all
+    assert stranger.get(callback_url, allow_redirects=False).status_code == 400
+
+
+def test_the_last_week_on_the_page_is_the_weekly_cards_week(dashboard: Dashboard) -> None:
+    http = admin_session(dashboard)
+    page = http.get(dashboard.url).text
+    dashboard.responder.store.add_subscription("oc_dash_week", lang="en", period="weekly")
+    run = run_weekly_digests(dashboard.responder, dry_run=True)
+    [card] = run.cards
+    body = json.dumps(card, ensure_ascii=False)
+    no_shows, releases = cells(page, 'data-weeks="1"', "no_shows"), cells(page, 'data-weeks="1"', "early_releases")
+    assert f"{no_shows} no-shows" in body and f"{releases} early releases" in body
+    first = LAST_SUNDAY.toordinal() - 6
+    days = [LAST_SUNDAY.fromordinal(first + n) for n in range(7)]
+    rows = outcomes.dedupe(r for d in days for r in dashboard.sandbox.tenant.reservations_on(d))
+    truth = incidents.count(rows)
+    assert int(cells(page, 'data-weeks="1"', "bookings").split()[0]) == truth.bookings
+    assert int(no_shows.split()[0]) == truth.no_shows > 0
+    cost = cells(page, 'data-weeks="1"', "cost")
+    assert cost == f"{round(truth.no_show_time.total_seconds() / 3600, 1) * 120:.2f} CNY"
+
+
+def test_the_rooms_table_adds_up_sorts_and_downloads(dashboard: Dashboard) -> None:
+    http = admin_session(dashboard)
+    page = http.get(dashboard.url + "rooms?weeks=4&sort=no_shows&desc=1").text
+    counts = [int(n) for n in re.findall(r'data-key="no_shows">(\d+)<', page)]
+    assert counts == sorted(counts, reverse=True) and len(counts) == len(dashboard.responder.directory.get().rooms)
+    overview = http.get(dashboard.url + "?weeks=4").text
+    assert sum(counts) == int(cells(overview, 'data-weeks="4"', "no_shows").split()[0])
+    sheet = http.get(dashboard.url + "rooms.xlsx?weeks=4")
+    assert sheet.status_code == 200 and "attachment" in sheet.headers["Content-Disposition"]
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(sheet.content)).get_sheet_by_index(0).to_python()
+    assert rows[0][0] == "Room" and len(rows) == 1 + len(counts)
+    assert sum(int(r[5]) for r in rows[1:]) == sum(counts)
+    csv = http.get(dashboard.url + "rooms.csv?weeks=4").content.decode("utf-8-sig").splitlines()
+    assert csv[0].startswith("Room,Where,Seats") and len(csv) == 1 + len(counts)
+
+
+def test_people_follow_the_privacy_setting(dash_sandbox, tmp_path: Path, dashboard: Dashboard) -> None:
+    http = admin_session(dashboard)
+    assert 'id="people"' in http.get(dashboard.url + "people?weeks=4").text
+    counts_only = start_dashboard(dash_sandbox, tmp_path, names="counts_only")
+    try:
+        remember_weeks(counts_only.responder, 4)
+        other = admin_session(counts_only)
+        page = other.get(counts_only.url + "people?weeks=4").text
+        assert 'id="departments"' in page and 'id="people"' not in page and "people-hidden" in page
+        assert other.get(counts_only.url + "people.csv?weeks=4").content.decode("utf-8-sig").count("\n") == 1
+    finally:
+        counts_only.server.stop()
+
+
+def test_posts_need_the_csrf_token_and_the_language_follows_the_browser(dashboard: Dashboard) -> None:
+    http = admin_session(dashboard)
+    assert http.post(dashboard.url + "lang", data={"lang": "zh"}, allow_redirects=False).status_code == 400
+    chinese = http.get(dashboard.url, headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+    assert "总览" in chinese and "未签到率" in chinese
+    token = re.search(r'name="csrf" value="([^"]+)"', chinese).group(1)
+    http.post(dashboard.url + "lang", data={"lang": "en", "csrf": token, "next": "/admin/"})
+    assert "Overview" in http.get(dashboard.url, headers={"Accept-Language": "zh-CN"}).text
+    assert http.post(dashboard.url + "logout", data={"csrf": token}).status_code == 200
+    assert http.get(dashboard.url, allow_redirects=False).status_code == 302
+
+
+def test_the_page_reads_no_feishu(dashboard: Dashboard) -> None:
+    http = admin_session(dashboard)
+    before = len(dashboard.sandbox.calls)
+    for path in ("", "?weeks=52", "rooms?weeks=13", "people?weeks=13", "rooms.xlsx?weeks=13"):
+        assert http.get(dashboard.url + path).status_code == 200
+    assert dashboard.sandbox.calls[before:] == []

@@ -1,0 +1,74 @@
+"""The dashboard's pure numbers: whole weeks, windows against the ones before, rooms, groups."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.dashboard import numbers
+from bot.dashboard.downloads import table_file
+from bot.digest.facts import NoShow
+from bot.directory.tree import Directory
+from bot.feishu.models import Room
+from bot.insights.incidents import Counts
+
+TZ = ZoneInfo("Asia/Shanghai")
+SUNDAY = date(2025, 11, 16)
+
+
+def counts(bookings: int, no_shows: int, hours: float = 1.0) -> Counts:
+    return Counts(bookings=bookings, no_shows=no_shows, checked_in=bookings - no_shows,
+                  booked=timedelta(hours=hours * bookings), no_show_time=timedelta(hours=hours * no_shows))
+
+
+def test_weeks_end_on_the_last_sunday_and_the_window_before_touches_it() -> None:
+    assert numbers.last_sunday(date(2025, 11, 18)) == SUNDAY  # a Tuesday
+    assert numbers.last_sunday(date(2025, 11, 17)) == SUNDAY  # a Monday
+    assert numbers.last_sunday(SUNDAY) == date(2025, 11, 9)  # Sunday's own week is not over
+    four = numbers.Weeks(4, SUNDAY)
+    assert four.first == date(2025, 10, 20) and four.first.weekday() == 0 and len(four.days()) == 28
+    assert four.before().last == date(2025, 10, 19) and four.before().first == date(2025, 9, 22)
+    assert four.mondays()[-1] == date(2025, 11, 10)
+
+
+def test_the_overview_adds_the_windows_days_and_says_how_many_are_remembered() -> None:
+    by_day = {SUNDAY - timedelta(days=n): {"r1": counts(4, 1), "r2": counts(2, 0)} for n in range(10)}
+    rows = {row["weeks"]: row for row in numbers.overview(by_day, SUNDAY, cost_per_hour=100.0)}
+    assert rows[1]["totals"]["bookings"] == 42 and rows[1]["totals"]["no_shows"] == 7
+    assert rows[1]["previous"]["bookings"] == 18 and rows[1]["known_days"] == 7  # 3 days before
+    assert rows[1]["cost"] == 700.0 and rows[1]["totals"]["no_show_rate"] == round(100 * 7 / 42)
+    assert rows[4]["known_days"] == 10 and rows[4]["days"] == 28 and rows[4]["previous"] is None
+    assert rows[52]["totals"]["bookings"] == 60
+
+
+def test_rooms_count_idle_weeks_and_sort_with_missing_values_last() -> None:
+    directory = Directory([Room(rid, name, 6, "0") for rid, name in (("r1", "Oslo"), ("r2", "Rome"),
+                                                                     ("r3", "Lima"))], [], "0")
+    by_day = {SUNDAY: {"r1": counts(3, 1)}, SUNDAY - timedelta(days=7): {"r2": counts(1, 0)}}
+    rows = numbers.rooms_table(by_day, numbers.Weeks(2, SUNDAY), directory, 10.0)
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["Oslo"]["idle_weeks"] == 1 and by_name["Rome"]["idle_weeks"] == 1
+    assert by_name["Lima"]["idle_weeks"] == 2 and by_name["Lima"]["no_show_rate"] is None
+    assert [r["name"] for r in numbers.sort_rows(rows, "no_show_rate", True)] == ["Oslo", "Rome", "Lima"]
+    assert [r["name"] for r in numbers.sort_rows(rows, "no_show_rate", False)] == ["Rome", "Oslo", "Lima"]
+    assert numbers.sort_rows(rows, "not a column; drop table", True) == rows
+
+
+def test_departments_and_people_only_when_allowed() -> None:
+    start = datetime(2025, 11, 14, 10, tzinfo=TZ)
+    misses = {SUNDAY - timedelta(days=2): [
+        NoShow(SUNDAY, "Li Lei", "Sales", "u1", "r1", "Oslo", start, start + timedelta(hours=1)),
+        NoShow(SUNDAY, "Li Lei", "Sales", "u1", "r1", "Oslo", start, start + timedelta(minutes=30)),
+        NoShow(SUNDAY, "Han Mei", "", "u2", "r1", "Oslo", start, start + timedelta(hours=2))]}
+    shown = numbers.departments(misses, numbers.Weeks(1, SUNDAY), people=True)
+    assert shown["departments"] == [{"name": "Sales", "no_shows": 2, "no_show_hours": 1.5},
+                                    {"name": "—", "no_shows": 1, "no_show_hours": 2.0}]
+    assert shown["people"][0] == {"name": "Li Lei · Sales", "no_shows": 2, "no_show_hours": 1.5}
+    assert numbers.departments(misses, numbers.Weeks(1, SUNDAY), people=False)["people"] == []
+
+
+def test_a_table_downloads_as_csv_with_a_bom_and_as_xlsx() -> None:
+    rows = [{"name": "珠峰", "n": 3, "rate": None}]
+    csv = table_file("csv", "rooms", [("name", "Room"), ("n", "N"), ("rate", "Rate")], rows)
+    assert csv.startswith(b"\xef\xbb\xbf") and csv.decode("utf-8-sig") == "Room,N,Rate\r\n珠峰,3,\r\n"
+    xlsx = table_file("xlsx", "rooms", [("name", "Room")], rows)
+    assert xlsx[:2] == b"PK"
