@@ -103,6 +103,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     [wheel] = (tmp / "dist").glob("*.whl")
     with zipfile.ZipFile(wheel) as archive:
         assert "bot/templates/who_booked.json.j2" in archive.namelist()
+        assert "bot/dashboard/pages/admin_overview.html" in archive.namelist()  # the dashboard's pages
     # No pip inside the new venv (ensurepip alone takes seconds): this venv's pip installs into it.
     check([sys.executable, "-m", "venv", "--without-pip", str(tmp / "venv")], tmp, env)
     check([sys.executable, "-m", "pip", "--python", str(tmp / "venv" / "bin" / "python"),
