@@ -15,7 +15,7 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, StorageSettings, load_settings
+from bot.config import ConfigError, DashboardSettings, Settings, StorageSettings, load_settings
 from bot.observe import logs
 
 log = logging.getLogger("roombot")
@@ -99,8 +99,11 @@ def _embedded(seed: int = 7, rooms: int = 60) -> Iterator[tuple[Settings, object
     sandbox = Sandbox.start(seed=seed, rooms=rooms)
     with tempfile.TemporaryDirectory(prefix="roombot-") as tmp:
         try:
-            yield Settings(feishu=sandbox.feishu_settings(),
-                    storage=StorageSettings(f"sqlite:///{Path(tmp) / 'roombot.db'}")), sandbox
+            # the dashboard on, for the sandbox's first user (the demo's own)
+            dashboard = DashboardSettings(enabled=True, admins=(sandbox.tenant.users[0].open_id,),
+                                          cost_per_room_hour=100.0)
+            yield Settings(feishu=sandbox.feishu_settings(), dashboard=dashboard,
+                           storage=StorageSettings(f"sqlite:///{Path(tmp) / 'roombot.db'}")), sandbox
         finally:
             sandbox.stop()
 

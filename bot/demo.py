@@ -13,6 +13,7 @@ to its max_length, so the bot's own checks answer a bad one (the form again, say
 """
 from __future__ import annotations
 
+import logging
 import re
 import sys
 import threading
@@ -23,6 +24,9 @@ from typing import Any, Protocol, TextIO
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.digest.fetch import DigestDataError
+from bot.digest.history import backfill
+from bot.feishu.errors import FeishuError
 from bot.receive.clicks import ClickDesk
 from bot.receive.inbox import Inbox
 from bot.receive.longconn import LongConnection, SocketDoor
@@ -30,6 +34,8 @@ from bot.render.text import CardText, FormField, card_to_text
 from bot.respond import Responder
 from bot.serve import BackgroundServer
 from bot.workers import AnswerWorkers
+
+log = logging.getLogger(__name__)
 
 BANNER = """roombot demo — a sandbox Feishu tenant ({rooms} rooms) and the real bot, wired by {door}.
 Type a question in Chinese or English, e.g.
@@ -289,25 +295,45 @@ def run_demo(settings: Settings, sandbox: Any, read: Callable[[str], str] = inpu
     with ExitStack() as running:
         workers = AnswerWorkers(inbox, responder, settings.bot.workers).start()
         running.callback(workers.stop, wait=False)
-        door = _open_door(settings, responder, inbox, sandbox, running)
+        door, url = _open_door(settings, responder, inbox, sandbox, running)
         out.write(BANNER.format(rooms=len(sandbox.tenant.rooms),
                                 door=settings.feishu.mode.replace("_", " ")) + "\n")
+        if url and settings.dashboard.enabled:
+            _open_dashboard(responder, sandbox, url, out)
         _loop(DemoChat(sandbox, door, out, read), read, out)
     return 0
 
 
+def _open_dashboard(responder: Responder, sandbox: Any, url: str, out: TextIO) -> None:
+    """Say where the dashboard is, and remember the last 4 weeks for it meanwhile."""
+    admins = [u for u in sandbox.tenant.users if u.open_id in responder.settings.dashboard.admins]
+    who = admins[0].name if admins else "an admin"
+    out.write(f"Dashboard: {url}/admin/ (sign in on the sandbox's Feishu page as {who}; "
+              "4 weeks of history are being read)\n")
+    threading.Thread(target=_backfill_quietly, args=(responder,), name="demo-backfill",
+                     daemon=True).start()
+
+
+def _backfill_quietly(responder: Responder) -> None:
+    try:
+        backfill(responder, 4)
+    except (DigestDataError, FeishuError) as exc:
+        log.warning("demo: history not read: %s", exc)
+
+
 def _open_door(settings: Settings, responder: Responder, inbox: Inbox, sandbox: Any,
-               running: ExitStack) -> Door:
-    """Start the bot's side of the door `settings.feishu.mode` names; stopped with `running`."""
+               running: ExitStack) -> tuple[Door, str]:
+    """Start the bot's side of the door `settings.feishu.mode` names; stopped with `running`.
+    Returns the door and the bot's HTTP address (empty over the long connection)."""
     if settings.feishu.mode == "long_connection":
         link = LongConnection(settings.feishu, SocketDoor(inbox, ClickDesk(inbox, responder)))
         running.callback(link.stop)
         link.start().wait_connected(timeout=30)
         sandbox.long_connection().wait_for_clients(1)
-        return OverLongConnection(sandbox.long_connection())
+        return OverLongConnection(sandbox.long_connection()), ""
     server = BackgroundServer(create_app(settings, responder, inbox)).start()
     running.callback(server.stop)
-    return OverWebhook(sandbox.pusher(f"{server.url}/webhook/event"))
+    return OverWebhook(sandbox.pusher(f"{server.url}/webhook/event")), server.url
 
 
 def _loop(chat: DemoChat, read: Callable[[str], str], out: TextIO) -> None:

@@ -1,6 +1,7 @@
 """`roombot demo` fills in a card's form: it asks for each field, then sends action.form_value."""
 from __future__ import annotations
 
+import html
 import io
 import re
 import time
@@ -11,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 
 from bot.cli import _embedded
 from bot.demo import DemoChat, run_demo
@@ -211,3 +213,25 @@ def test_the_demo_books_extends_and_cancels_from_the_cards() -> None:
     assert "Booking Oslo…" in text and "Extending Oslo…" in text
     assert "06:00–07:30" in text.split("Extending Oslo…", 1)[1]  # the end moved by 30 minutes
     assert "Oslo cancelled" in text and "the room is free again" in text
+
+
+def test_the_demo_prints_the_dashboard_and_its_user_signs_in() -> None:
+    pages: list[requests.Response] = []
+
+    def visit(shown: str) -> str:
+        url = re.search(r"Dashboard: (http://127\.0\.0\.1:\d+/admin/) \(sign in on the sandbox's Feishu page as (.+?);",
+                        shown)
+        assert url, shown
+        http = requests.Session()
+        login = http.get(url.group(1))
+        form = re.search(rf'<button[^>]*value="(ou_[^"]+)"[^>]*data-name="{re.escape(html.escape(url.group(2)))}"',
+                         login.text)
+        assert form, login.text[:500]
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', login.text))
+        fields = {k: html.unescape(v) for k, v in fields.items()} | {"open_id": form.group(1)}
+        pages.append(http.post(login.url.split("?")[0], data=fields))
+        return ":quit"
+
+    demo_into(io.StringIO(), [visit])
+    [page] = pages
+    assert page.status_code == 200 and page.url.endswith("/admin/") and "Overview" in page.text
