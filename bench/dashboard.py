@@ -1,0 +1,100 @@
+"""Dashboard benchmark: every page and download on a 2,000-room tenant with 13 weeks remembered.
+
+The 13 weeks of day facts are made from the sandbox tenant's own rows (what a backfill would
+remember, without timing the export). An admin signs in through the sandbox's Feishu login, then
+each page is fetched `--runs` times over loopback HTTP. Printed: median and worst time per page
+(the request on 127.0.0.1, so essentially server time), its size, and the Feishu calls the pages
+made (the target is none, and at most 300 ms a page). Run: `make bench` or
+`.venv/bin/python -m bench.dashboard [--rooms 2000] [--weeks 13] [--runs 5]`.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from bot.app import create_app
+from bot.config import DashboardSettings, Settings, StorageSettings
+from bot.dashboard.numbers import last_sunday
+from bot.digest import facts
+from bot.insights import outcomes
+from bot.respond import Responder
+from bot.sandbox import Sandbox
+from bot.serve import BackgroundServer
+
+PAGES = ("", "?weeks=52", "rooms?weeks=4", "rooms?weeks=13&sort=no_shows&desc=1", "people?weeks=13",
+         "rooms.xlsx?weeks=13", "rooms.csv?weeks=13")
+
+
+def remember(responder: Responder, sandbox: Sandbox, weeks: int) -> int:
+    """The last `weeks` whole weeks' facts, reduced from the tenant's rows; the days remembered."""
+    last = last_sunday(responder.now().date())
+    days = facts.days_between(last - timedelta(days=7 * weeks - 1), last)
+    tz = responder.settings.bot.tz
+    for day in days:
+        rows = outcomes.dedupe(sandbox.tenant.reservations_on(day))
+        for one, (counts, misses) in facts.reduce_days(rows, [day], tz).items():
+            facts.remember(responder.store, one, counts, misses, responder.now())
+    return len(days)
+
+
+def signed_in(server_url: str, sandbox: Sandbox, admin: str) -> requests.Session:
+    http = requests.Session()
+    login = http.get(server_url + "/admin/login", allow_redirects=False)
+    asked = {k: v[0] for k, v in parse_qs(urlsplit(login.headers["Location"]).query).items()}
+    code = sandbox.authen.code_for(admin, asked["redirect_uri"])
+    done = http.get(f"{server_url}/admin/callback", params={"code": code, "state": asked["state"]})
+    assert done.status_code == 200, done.status_code
+    return http
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rooms", type=int, default=2000)
+    parser.add_argument("--weeks", type=int, default=13)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    sandbox = Sandbox.start(seed=7, rooms=args.rooms)
+    admin = sandbox.tenant.users[0].open_id
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(feishu=sandbox.feishu_settings(),
+                                storage=StorageSettings(f"sqlite:///{Path(tmp) / 'bench.db'}"),
+                                dashboard=DashboardSettings(enabled=True, admins=(admin,),
+                                                            cost_per_room_hour=100.0))
+            responder = Responder.build(settings)
+            began = time.monotonic()
+            days = remember(responder, sandbox, args.weeks)
+            print(f"## Dashboard: {args.rooms} rooms, {days} days remembered "
+                  f"(made in {time.monotonic() - began:.0f} s)")
+            responder.directory.get()
+            server = BackgroundServer(create_app(settings, responder)).start()
+            try:
+                http = signed_in(server.url, sandbox, admin)
+                calls_before = len(sandbox.calls)
+                print("| page | median ms | worst ms | KB |\n|---|---|---|---|")
+                for page in PAGES:
+                    times, size = [], 0
+                    for _ in range(args.runs):
+                        started = time.perf_counter()
+                        reply = http.get(f"{server.url}/admin/{page}")
+                        times.append(1000 * (time.perf_counter() - started))
+                        assert reply.status_code == 200, (page, reply.status_code)
+                        size = len(reply.content)
+                    print(f"| /admin/{page} | {statistics.median(times):.0f} | {max(times):.0f} | "
+                          f"{size / 1024:.0f} |")
+                print(f"Feishu calls made by the pages: {len(sandbox.calls) - calls_before}")
+            finally:
+                server.stop()
+    finally:
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()
