@@ -39,8 +39,8 @@ def remember(responder: Responder, sandbox: Sandbox, weeks: int) -> int:
     tz = responder.settings.bot.tz
     for day in days:
         rows = outcomes.dedupe(sandbox.tenant.reservations_on(day))
-        for one, (counts, misses) in facts.reduce_days(rows, [day], tz).items():
-            facts.remember(responder.store, one, counts, misses, responder.now())
+        for one, reduced in facts.reduce_days(rows, [day], tz).items():
+            facts.remember(responder.store, one, reduced, responder.now())
     return len(days)
 
 

@@ -1,27 +1,33 @@
 """What digests remember about finished days, so a run reads only the days it reports on.
 
-Two facts per finished day live in the store's `day_facts`:
+Three facts per finished day live in the store's `day_facts`:
 - `room_counts`: each room's `incidents.Counts` (13 numbers), for "the change versus the day (or
   week) before" at any scope: a scope's totals are the sum over its rooms;
 - `no_show_rows`: each no-show (reserver, department, reserver id, room, start, end), for repeat
-  offenders and nudges over the last 7 days.
+  offenders and nudges over the last 7 days;
+- `room_use`: each room's held seconds per clock hour and the head-counts of its bookings, and
+  each department's `Counts`, for the dashboard's utilisation, heatmap, right-sizing and
+  departments (`DayUse`).
 A day is final, and only then remembered, once it has been over for `FINAL_AFTER` (statuses of
 late meetings may still change just after midnight).
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from bot.answer.digest import room_counts
+from bot.answer.digest import room_counts, room_key
 from bot.feishu.models import Reservation
-from bot.insights import outcomes
-from bot.insights.incidents import Counts, NoShowMark
+from bot.insights import outcomes, usage
+from bot.insights.incidents import Counts, NoShowMark, count
 
 ROOM_COUNTS = "room_counts"
 NO_SHOW_ROWS = "no_show_rows"
+ROOM_USE = "room_use"
+FACTS = (ROOM_COUNTS, NO_SHOW_ROWS, ROOM_USE)
 FINAL_AFTER = timedelta(hours=6)  # a day's statuses are taken as final this long after it ended
 _FIELDS = tuple(f.name for f in fields(Counts))
 _DURATIONS = frozenset(f.name for f in fields(Counts) if f.type in ("timedelta", timedelta))
@@ -61,38 +67,85 @@ def no_shows(rows: Iterable[Reservation], tz: tzinfo) -> list[NoShow]:
             for r in rows if outcomes.outcome(r) == "no_show"]
 
 
+@dataclass(frozen=True)
+class DayUse:
+    """What the dashboard needs of a day beyond the digests' counts.
+
+    `hours`: per room key, {clock hour: held seconds} (held as usage.py defines it: start to end,
+    or to the release; overlaps once; clipped to the day); `people`: per room key, each booking's
+    head-count (accepted, or invited when nobody accepted); `departments`: per department, the
+    `Counts` of the bookings its people made.
+    """
+
+    hours: dict[str, dict[int, float]]
+    people: dict[str, list[int]]
+    departments: dict[str, Counts]
+
+
+class DayFacts(NamedTuple):
+    """One day reduced: its room counts, its no-shows and its use."""
+
+    counts: dict[str, Counts]
+    misses: list[NoShow]
+    use: DayUse
+
+
+def day_use(rows: Sequence[Reservation], day: date, tz: tzinfo) -> DayUse:
+    """The day's use, from the (de-duplicated) rows that start on it."""
+    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    people: dict[str, list[int]] = defaultdict(list)
+    by_department: dict[str, list[Reservation]] = defaultdict(list)
+    for row in rows:
+        key = room_key(row)
+        spans[key].append((row.start.timestamp(), usage.held_end(row).timestamp()))
+        people[key].append(row.accepted or row.guests)
+        by_department[row.department.strip()].append(row)
+    midnight = datetime.combine(day, time(0), tz).timestamp()
+    return DayUse({key: usage.held_by_hour(found, midnight) for key, found in spans.items()},
+                  dict(people), {dept: count(found) for dept, found in by_department.items()})
+
+
 def is_final(day: date, now: datetime) -> bool:
     """True when `day` ended at least FINAL_AFTER before `now`."""
     return datetime.combine(day + timedelta(days=1), time(0), now.tzinfo) + FINAL_AFTER <= now
 
 
 def reduce_days(rows: Iterable[Reservation], days: Iterable[date],
-                tz: tzinfo) -> dict[date, tuple[dict[str, Counts], list[NoShow]]]:
-    """Each day's room counts and no-shows, of the meetings that start on it (one pass over the
-    rows to sort them by day, whatever the number of days)."""
+                tz: tzinfo) -> dict[date, DayFacts]:
+    """Each day's room counts, no-shows and use, of the meetings that start on it (one pass over
+    the rows to sort them by day, whatever the number of days)."""
     by_day: dict[date, list[Reservation]] = {day: [] for day in days}
     for row in rows:
         mine = by_day.get(outcomes.local_day(row, tz))
         if mine is not None:
             mine.append(row)
-    return {day: (room_counts(mine), no_shows(mine, tz)) for day, mine in by_day.items()}
+    return {day: DayFacts(room_counts(mine), no_shows(mine, tz), day_use(mine, day, tz))
+            for day, mine in by_day.items()}
 
 
-def remember(store: FactStore, day: date, counts: dict[str, Counts], misses: Sequence[NoShow],
-             now: datetime) -> None:
-    """Store both facts of `day` (from `reduce_days`), if the day is final."""
+def remember(store: FactStore, day: date, reduced: DayFacts, now: datetime) -> None:
+    """Store the three facts of `day` (from `reduce_days`), if the day is final."""
     if not is_final(day, now):
         return
-    store.put_fact(ROOM_COUNTS, day, {key: _encode(c) for key, c in counts.items()})
+    store.put_fact(ROOM_COUNTS, day, {key: _encode(c) for key, c in reduced.counts.items()})
     store.put_fact(NO_SHOW_ROWS, day, [
         [n.reserver, n.department, n.reserver_id, n.room_id, n.room_name,
-         int(n.start.timestamp()), int(n.end.timestamp())] for n in misses])
+         int(n.start.timestamp()), int(n.end.timestamp())] for n in reduced.misses])
+    use = reduced.use
+    store.put_fact(ROOM_USE, day, {
+        "rooms": {key: [[h, round(s)] for h, s in sorted(hours.items())]
+                  for key, hours in use.hours.items()},
+        "people": use.people,
+        "departments": {dept: _encode(c) for dept, c in use.departments.items()}})
 
 
 def remembered_days(store: FactStore, first: date, last: date) -> set[date]:
-    """The days first..last whose two facts are both remembered."""
-    return (store.fact_days(ROOM_COUNTS, first, last)
-            & store.fact_days(NO_SHOW_ROWS, first, last))
+    """The days first..last whose three facts are all remembered (a day remembered before
+    `room_use` existed is read again)."""
+    found = store.fact_days(FACTS[0], first, last)
+    for name in FACTS[1:]:
+        found &= store.fact_days(name, first, last)
+    return found
 
 
 def known_counts(store: FactStore, first: date, last: date) -> dict[date, dict[str, Counts]]:
@@ -110,6 +163,14 @@ def known_no_shows(store: FactStore, first: date, last: date,
                              datetime.fromtimestamp(start, tz), datetime.fromtimestamp(end, tz))
                       for who, dept, who_id, room_id, room_name, start, end in items]
     return found
+
+
+def known_use(store: FactStore, first: date, last: date) -> dict[date, DayUse]:
+    """The remembered use of the days first..last (missing days are absent)."""
+    return {day: DayUse({key: {h: s for h, s in pairs} for key, pairs in data["rooms"].items()},
+                        data["people"],
+                        {dept: _decode(values) for dept, values in data["departments"].items()})
+            for day, data in store.facts(ROOM_USE, first, last).items()}
 
 
 def _encode(counts: Counts) -> list[float]:

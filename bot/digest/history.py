@@ -43,9 +43,9 @@ def read_and_remember(responder: Responder, first: date, last: date,
     for lo, hi, rows, _method in read_chunks(responder, first, last, progress):
         reduced = facts.reduce_days(rows, facts.days_between(lo, hi), responder.settings.bot.tz)
         del rows  # the next chunk is read only after the caller is done with this one
-        for day, (counts, misses) in reduced.items():
-            facts.remember(responder.store, day, counts, misses, responder.now())
-        yield [(day, counts, misses) for day, (counts, misses) in reduced.items()]
+        for day, facts_of_day in reduced.items():
+            facts.remember(responder.store, day, facts_of_day, responder.now())
+        yield [(day, found.counts, found.misses) for day, found in reduced.items()]
 
 
 def fill_history(responder: Responder, *, max_chunks: int | None = None,

@@ -165,11 +165,10 @@ def fetch_day_data(responder: Responder, day: date, *, need_marks: bool = True,
         raise DigestDataError(f"reservations of {day} could not be read: {exc}") from exc
     fetched: list[facts.NoShow] = []
     by_day = {}
-    for d, (counts, misses) in facts.reduce_days(rows, facts.days_between(first, day),
-                                                  tz).items():
-        by_day[d] = counts
-        facts.remember(store, d, counts, misses, now)
-        fetched += misses
+    for d, reduced in facts.reduce_days(rows, facts.days_between(first, day), tz).items():
+        by_day[d] = reduced.counts
+        facts.remember(store, d, reduced, now)
+        fetched += reduced.misses
     data = day_data(day, rows, tz, by_day.get(yesterday, before), method=method,
                     counts=by_day[day])
     del rows  # only the reduced day is kept

@@ -174,10 +174,9 @@ def fetch_week_data(responder: Responder, first: date, last: date, progress: Pro
     week = _Week(responder, window)
     for lo, hi, rows, method in read_chunks(responder, first, min(last, now.date()), progress,
                                             chunk):
-        for day, (counts, misses) in facts.reduce_days(rows, facts.days_between(lo, hi),
-                                                        tz).items():
-            facts.remember(store, day, counts, misses, now)
-            week.add(counts, misses)
+        for day, reduced in facts.reduce_days(rows, facts.days_between(lo, hi), tz).items():
+            facts.remember(store, day, reduced, now)
+            week.add(reduced.counts, reduced.misses)
         week.add_rows(rows, method)
         del rows  # the next chunk is read only now
     return week.result(previous_counts(responder, first - timedelta(days=7),

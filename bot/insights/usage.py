@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from statistics import median
 from typing import Literal
 
@@ -159,6 +159,40 @@ def _classify(row: Reservation) -> tuple[bool, str]:
                      & _RELEASED)
     result = outcome(row)
     return released, "used" if result in _USED else "ghost" if result == "no_show" else ""
+
+
+def held_end(row: Reservation) -> datetime:
+    """When a booking stopped holding its room: its release time when released early, else its end."""
+    released, _ = _classify(row)
+    if released and row.release_time is not None and row.release_time < row.end:
+        return row.release_time
+    return row.end
+
+
+DAY_SECONDS = 86400
+
+
+def held_by_hour(spans: Iterable[tuple[float, float]], midnight: float) -> dict[int, float]:
+    """{clock hour: held seconds} of one room's (start, end) spans in unix seconds, overlaps
+    counted once, clipped to the day that begins at `midnight`; hours held for 0 s are left out."""
+    hours: dict[int, float] = {}
+    cur_lo = cur_hi = -1.0
+    for lo, hi in sorted((max(lo, midnight), min(hi, midnight + DAY_SECONDS)) for lo, hi in spans):
+        if lo < cur_hi:
+            cur_hi = max(cur_hi, hi)
+            continue
+        _split_hours(cur_lo, cur_hi, midnight, hours)
+        cur_lo, cur_hi = lo, hi
+    _split_hours(cur_lo, cur_hi, midnight, hours)
+    return hours
+
+
+def _split_hours(lo: float, hi: float, midnight: float, hours: dict[int, float]) -> None:
+    while hi > lo:
+        hour = int((lo - midnight) // 3600)
+        cut = min(hi, midnight + 3600 * (hour + 1))
+        hours[hour] = hours.get(hour, 0.0) + cut - lo
+        lo = cut
 
 
 def measure(rows: Iterable[Reservation], rooms: Sequence[Room],
