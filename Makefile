@@ -16,6 +16,7 @@ demo: $(BIN)/roombot
 test: $(BIN)/roombot
 	sh scripts/ensure_postgres.sh
 	sh scripts/ensure_chart_tools.sh
+	sh scripts/ensure_chromium.sh
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/python -m pytest
 

@@ -104,6 +104,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     with zipfile.ZipFile(wheel) as archive:
         assert "bot/templates/who_booked.json.j2" in archive.namelist()
         assert "bot/dashboard/pages/admin_overview.html" in archive.namelist()  # the dashboard's pages
+        assert "bot/dashboard/static/vchart.min.js" in archive.namelist()  # its charts, no CDN
     # No pip inside the new venv (ensurepip alone takes seconds): this venv's pip installs into it.
     check([sys.executable, "-m", "venv", "--without-pip", str(tmp / "venv")], tmp, env)
     check([sys.executable, "-m", "pip", "--python", str(tmp / "venv" / "bin" / "python"),

@@ -16,9 +16,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.answer.digest import add_counts, scope_total, totals_data
+from bot.dashboard import use
 from bot.digest.facts import NoShow
 from bot.directory.tree import Directory
 from bot.insights.incidents import Counts
+from bot.insights.working_time import WorkingTime
 
 WINDOWS = (1, 4, 13, 52)  # weeks the overview compares
 WEEK = timedelta(days=7)
@@ -69,12 +71,16 @@ def window_counts(by_day: DayCounts, window: Weeks) -> dict[str, Counts]:
     return {key: add_counts(values) for key, values in days.items()}
 
 
-def overview(by_day: DayCounts, last: date, cost_per_hour: float) -> list[dict[str, Any]]:
-    """Each window's totals (as the cards show them), the window before, and the cost of no-shows."""
+def overview(by_day: DayCounts, last: date, cost_per_hour: float, uses: use.DayUses,
+             rooms: Sequence[str], working: WorkingTime) -> list[dict[str, Any]]:
+    """Each window's totals (as the cards show them) with the utilisation of `rooms`, the window
+    before, and the cost of no-shows."""
     rows = []
     for count in WINDOWS:
         this, before = Weeks(count, last), Weeks(count, last).before()
-        now, then = (totals_data(scope_total(window_counts(by_day, w), None)) for w in (this, before))
+        now, then = ({**totals_data(scope_total(window_counts(by_day, w), None)),
+                      "utilisation": use.pct(use.utilisation(uses, w.days(), rooms, working))}
+                     for w in (this, before))
         known, days = covered(list(by_day), this)
         known_before, _ = covered(list(by_day), before)
         rows.append({"weeks": count, "first": this.first, "last": this.last, "totals": now,
@@ -85,18 +91,27 @@ def overview(by_day: DayCounts, last: date, cost_per_hour: float) -> list[dict[s
 
 
 def rooms_table(by_day: DayCounts, window: Weeks, directory: Directory,
-                cost_per_hour: float) -> list[dict[str, Any]]:
-    """One row per room of the directory over the window, busiest first."""
+                cost_per_hour: float, uses: use.DayUses, working: WorkingTime) -> list[dict[str, Any]]:
+    """One row per room of the directory over the window, busiest first: its counts, its
+    utilisation and its median head-count against its seats (right-sizing)."""
     totals = window_counts(by_day, window)
     weekly = [window_counts(by_day, Weeks(1, monday + timedelta(days=6)))
               for monday in window.mondays()]
+    days = window.days()
+    people = use.head_counts(uses, days)
     rows = []
     for room in directory.rooms:
         mine = totals.get(room.room_id, Counts())
         shown = totals_data(mine)
+        middle = use.median_people(people.get(room.room_id, []))
         rows.append({
             "room_id": room.room_id, "name": room.name, "where": directory.location_label(room),
-            "capacity": room.capacity, "bookings": shown["bookings"], "no_shows": shown["no_shows"],
+            "capacity": room.capacity,
+            "utilisation": use.pct(use.utilisation(uses, days, [room.room_id], working)),
+            "median_people": middle,
+            "fit": round(100 * middle / room.capacity) if middle is not None and room.capacity > 0
+            else None,
+            "bookings": shown["bookings"], "no_shows": shown["no_shows"],
             "no_show_rate": shown["no_show_rate"], "no_show_hours": shown["no_show_hours"],
             "early_releases": shown["early_releases"], "reclaimed_hours": shown["reclaimed_hours"],
             "booked_hours": shown["booked_hours"],
@@ -106,7 +121,8 @@ def rooms_table(by_day: DayCounts, window: Weeks, directory: Directory,
     return sorted(rows, key=lambda r: (-r["booked_hours"], r["name"]))
 
 
-ROOM_COLUMNS = ("name", "where", "capacity", "bookings", "booked_hours", "no_shows", "no_show_rate",
+ROOM_COLUMNS = ("name", "where", "capacity", "utilisation", "median_people", "fit", "bookings",
+                "booked_hours", "no_shows", "no_show_rate",
                 "no_show_hours", "early_releases", "reclaimed_hours", "idle_weeks", "cost")
 
 
@@ -119,10 +135,12 @@ def sort_rows(rows: list[dict[str, Any]], column: str, descending: bool) -> list
     return sorted(present, key=lambda r: r[column], reverse=descending) + missing
 
 
-def departments(no_shows: DayNoShows, window: Weeks, people: bool) -> dict[str, list[dict[str, Any]]]:
-    """No-shows and their booked hours by department, and by person when `people` (privacy)."""
+def departments(no_shows: DayNoShows, uses: use.DayUses, window: Weeks,
+                people: bool) -> dict[str, list[dict[str, Any]]]:
+    """Bookings, no-shows and early releases by department (from the use facts), and no-shows by
+    person when `people` (privacy allows names)."""
     misses = [n for day in window.days() for n in no_shows.get(day, ())]
-    return {"departments": _grouped(misses, lambda n: n.department or "—"),
+    return {"departments": use.departments(uses, window.days()),
             "people": _grouped(misses, lambda n: f"{n.reserver} · {n.department}" if n.department
                                else n.reserver) if people else []}
 

@@ -13,10 +13,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, session
 
-from bot.dashboard import numbers, signin
+from bot.dashboard import charts, numbers, signin, use
 from bot.dashboard.downloads import TYPES, table_file
 from bot.digest import facts
+from bot.directory.tree import Directory
 from bot.feishu.errors import FeishuError
+from bot.feishu.models import RoomLevel
 from bot.respond import Responder
 
 log = logging.getLogger(__name__)
@@ -25,19 +27,25 @@ EARLIEST = date(2000, 1, 1)
 Columns = tuple[tuple[str, str, str], ...]  # (key, Chinese heading, English heading)
 ROOM_COLUMNS: Columns = (
     ("name", "会议室", "Room"), ("where", "位置", "Where"), ("capacity", "座位", "Seats"),
-    ("bookings", "预定", "Bookings"), ("booked_hours", "预定小时", "Booked h"),
+    ("utilisation", "使用率 %", "Utilisation %"), ("median_people", "人数中位数", "Median people"),
+    ("fit", "人数/座位 %", "People/seats %"), ("bookings", "预定", "Bookings"), ("booked_hours", "预定小时", "Booked h"),
     ("no_shows", "未签到", "No-shows"), ("no_show_rate", "未签到率 %", "No-show %"),
     ("no_show_hours", "空占小时", "No-show h"), ("early_releases", "提前释放", "Early releases"),
     ("reclaimed_hours", "回收小时", "Given back h"), ("idle_weeks", "闲置周数", "Idle weeks"),
     ("cost", "空占成本", "No-show cost"))
 OVERVIEW_COLUMNS: Columns = (
     ("weeks", "周数", "Weeks"), ("first", "起", "From"), ("last", "止", "To"),
-    ("bookings", "预定", "Bookings"), ("no_shows", "未签到", "No-shows"),
+    ("utilisation", "使用率 %", "Utilisation %"), ("bookings", "预定", "Bookings"), ("no_shows", "未签到", "No-shows"),
     ("no_show_rate", "未签到率 %", "No-show %"), ("no_show_hours", "空占小时", "No-show h"),
     ("early_releases", "提前释放", "Early releases"), ("reclaimed_hours", "回收小时", "Given back h"),
     ("cost", "空占成本", "No-show cost"))
-GROUP_COLUMNS: Columns = (("name", "部门", "Department"), ("no_shows", "未签到", "No-shows"),
-                          ("no_show_hours", "空占小时", "No-show h"))
+DEPARTMENT_COLUMNS: Columns = (
+    ("name", "部门", "Department"), ("bookings", "预定", "Bookings"),
+    ("no_shows", "未签到", "No-shows"), ("no_show_rate", "未签到率 %", "No-show %"),
+    ("no_show_hours", "空占小时", "No-show h"), ("early_releases", "提前释放", "Early releases"),
+    ("reclaimed_hours", "回收小时", "Given back h"))
+PEOPLE_COLUMNS: Columns = (("name", "预定人", "Person"), ("no_shows", "未签到", "No-shows"),
+                           ("no_show_hours", "空占小时", "No-show h"))
 WEEK_CHOICES = (1, 4, 13, 52)
 
 
@@ -45,7 +53,8 @@ def dashboard_blueprint(responder: Responder) -> Blueprint:
     """The dashboard's routes over one responder's store and directory."""
     settings = responder.settings
     admins = settings.dashboard.admins
-    pages = Blueprint("dashboard", __name__, url_prefix="/admin", template_folder="pages")
+    pages = Blueprint("dashboard", __name__, url_prefix="/admin", template_folder="pages",
+                      static_folder="static", static_url_path="/static")
 
     @pages.before_request
     def _admins_only() -> Any:
@@ -102,8 +111,22 @@ def dashboard_blueprint(responder: Responder) -> Blueprint:
     @pages.get("/")
     def overview() -> Any:
         view = _View(responder)
-        return view.page("admin_overview.html", "overview", rows=view.overview(),
-                         trend=numbers.weekly_trend(view.counts(13), numbers.Weeks(13, view.last)))
+        trend = view.trend()
+        return view.page("admin_overview.html", "overview", rows=view.overview(), trend=trend,
+                         charts=view.overview_charts(trend))
+
+    @pages.get("/patterns")
+    def patterns() -> Any:
+        view = _View(responder)
+        place = view.place()
+        floors = view.floors(place)
+        trend = use.floor_trend(view.uses(view.weeks), view.counts(view.weeks), view.window.mondays(),
+                                floors, view.working)
+        cells = use.heatmap(view.uses(view.weeks), view.window.days(), view.room_keys(place),
+                            view.working)
+        return view.page("admin_patterns.html", "patterns", places=view.places(), place=place,
+                         charts=view.pattern_charts(place, cells, trend), trend=trend,
+                         floors=sorted(floors))
 
     @pages.get("/rooms")
     def rooms() -> Any:
@@ -116,8 +139,10 @@ def dashboard_blueprint(responder: Responder) -> Blueprint:
     @pages.get("/people")
     def people() -> Any:
         view = _View(responder)
-        return view.page("admin_people.html", "people", groups=view.people(),
-                         columns=GROUP_COLUMNS)
+        groups = view.people()
+        return view.page("admin_people.html", "people", groups=groups,
+                         columns=DEPARTMENT_COLUMNS, people_columns=PEOPLE_COLUMNS,
+                         charts=view.people_charts(groups["departments"]))
 
     @pages.get("/<table>.<fmt>")
     def download(table: str, fmt: str) -> Any:
@@ -146,27 +171,117 @@ class _View:
         self.window = numbers.Weeks(self.weeks, self.last)
         chosen = session.get("lang") or request.accept_languages.best_match(["zh", "en"]) or "en"
         self.lang = "zh" if chosen.startswith("zh") else "en"
+        self.working = self.settings.insights.working
+        self.directory: Directory = responder.directory.get()
         self._counts: dict[int, dict[date, Any]] = {}
+        self._uses: dict[int, dict[date, Any]] = {}
+
+    def _first(self, weeks_back: int) -> date:
+        return self.last - timedelta(days=7 * weeks_back - 1)
 
     def counts(self, weeks_back: int) -> dict[date, Any]:
         if weeks_back not in self._counts:
-            first = self.last - timedelta(days=7 * weeks_back - 1)
-            self._counts[weeks_back] = facts.known_counts(self.responder.store, first, self.last)
+            self._counts[weeks_back] = facts.known_counts(self.responder.store,
+                                                          self._first(weeks_back), self.last)
         return self._counts[weeks_back]
 
+    def uses(self, weeks_back: int) -> dict[date, Any]:
+        if weeks_back not in self._uses:
+            self._uses[weeks_back] = facts.known_use(self.responder.store, self._first(weeks_back),
+                                                     self.last)
+        return self._uses[weeks_back]
+
+    def t(self, zh: str, en: str) -> str:
+        return zh if self.lang == "zh" else en
+
     def overview(self) -> list[dict[str, Any]]:
-        rows = numbers.overview(self.counts(2 * max(numbers.WINDOWS)), self.last,
-                                self.settings.dashboard.cost_per_room_hour)
-        return rows
+        weeks_back = 2 * max(numbers.WINDOWS)
+        return numbers.overview(self.counts(weeks_back), self.last,
+                                self.settings.dashboard.cost_per_room_hour, self.uses(weeks_back),
+                                [room.room_id for room in self.directory.rooms], self.working)
+
+    def trend(self) -> list[dict[str, Any]]:
+        """The last 13 weeks, week by week, for the whole tenant."""
+        weeks = numbers.Weeks(13, self.last)
+        points = numbers.weekly_trend(self.counts(13), weeks)
+        rooms = [room.room_id for room in self.directory.rooms]
+        for point, monday in zip(points, weeks.mondays(), strict=True):
+            days = [monday + timedelta(days=n) for n in range(7)]
+            point["utilisation"] = use.pct(use.utilisation(self.uses(13), days, rooms, self.working))
+        return points
+
+    def overview_charts(self, trend: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        t = self.t
+        kinds = [{"week": p["week"], "what": t("使用率 %", "Utilisation %"), "value": p["utilisation"]}
+                 for p in trend]
+        kinds += [{"week": p["week"], "what": t("未签到率 %", "No-show %"), "value": p["no_show_rate"]}
+                  for p in trend]
+        return [{"id": "chart-trend", "spec": charts.lines(
+            kinds, "week", "value", "what", t("最近 13 周：使用率与未签到率", "Last 13 weeks: utilisation and no-shows"),
+            percent=True)}]
+
+    def place(self) -> RoomLevel | None:
+        """The building or floor chosen with ?place= (None: the whole tenant)."""
+        level = self.directory.level(request.args.get("place", ""))
+        return level if level is not None and not self.directory.is_root(level.level_id) else None
+
+    def places(self) -> list[tuple[str, str]]:
+        """(level id, label) of every building and floor, for the place picker."""
+        found = []
+        for building in self.directory.buildings():
+            found.append((building.level_id, building.name))
+            found += [(floor.level_id, self.directory.level_label(floor))
+                      for floor in self.directory.floors_in(building.level_id)]
+        return found
+
+    def room_keys(self, place: RoomLevel | None) -> list[str]:
+        rooms = self.directory.rooms if place is None else self.directory.rooms_under(place.level_id)
+        return [room.room_id for room in rooms]
+
+    def floors(self, place: RoomLevel | None) -> dict[str, list[str]]:
+        """The floors whose weekly trend is drawn: the place's own floors (at most 12, most rooms
+        first), or the place itself when it is a floor."""
+        found = use.floors_of(self.directory, self.room_keys(place))
+        biggest = sorted(found.items(), key=lambda item: (-len(item[1]), item[0]))[:12]
+        return dict(biggest)
+
+    def pattern_charts(self, place: RoomLevel | None, cells: list[dict[str, Any]],
+                       trend: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        t = self.t
+        where = self.directory.level_label(place) if place else t("全部会议室", "all rooms")
+        return [
+            {"id": "chart-heatmap", "spec": charts.heatmap(
+                cells, self.lang, t(f"{where}：每周几每小时的使用率 %", f"{where}: utilisation % by weekday and hour"))},
+            {"id": "chart-floor-utilisation", "spec": charts.lines(
+                trend, "week", "utilisation", "floor", t("各楼层每周使用率 %", "Weekly utilisation % per floor"),
+                percent=True)},
+            {"id": "chart-floor-no-shows", "spec": charts.lines(
+                trend, "week", "no_shows", "floor", t("各楼层每周未签到", "Weekly no-shows per floor"))},
+        ]
 
     def rooms(self) -> list[dict[str, Any]]:
-        return numbers.rooms_table(self.counts(self.weeks), self.window, self.responder.directory.get(),
-                                   self.settings.dashboard.cost_per_room_hour)
+        return numbers.rooms_table(self.counts(self.weeks), self.window, self.directory,
+                                   self.settings.dashboard.cost_per_room_hour,
+                                   self.uses(self.weeks), self.working)
 
     def people(self) -> dict[str, list[dict[str, Any]]]:
         misses = facts.known_no_shows(self.responder.store, self.window.first, self.last,
                                       self.settings.bot.tz)
-        return numbers.departments(misses, self.window, self.settings.privacy.reserver_names == "all")
+        return numbers.departments(misses, self.uses(self.weeks), self.window,
+                                   self.settings.privacy.reserver_names == "all")
+
+    def people_charts(self, departments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        t = self.t
+        top = departments[:10]
+        values = [{"name": d["name"], "what": t("未签到", "No-shows"), "value": d["no_shows"]}
+                  for d in top]
+        values += [{"name": d["name"], "what": t("提前释放", "Early releases"),
+                    "value": d["early_releases"]} for d in top]
+        if not values:
+            return []
+        return [{"id": "chart-departments", "spec": charts.bars(
+            values, "name", "value", t("未签到与提前释放最多的部门", "Departments with the most no-shows and early releases"),
+            series="what")}]
 
     def table(self, name: str) -> tuple[Any, list[dict[str, Any]]]:
         if name == "rooms":
@@ -175,9 +290,8 @@ class _View:
             return OVERVIEW_COLUMNS, [{**row["totals"], **row} for row in self.overview()]
         groups = self.people()
         if name == "people":
-            heading = ("name", "预定人", "Person")
-            return (heading, *GROUP_COLUMNS[1:]), groups["people"]
-        return GROUP_COLUMNS, groups["departments"]
+            return PEOPLE_COLUMNS, groups["people"]
+        return DEPARTMENT_COLUMNS, groups["departments"]
 
     def coverage(self) -> date | None:
         days = self.responder.store.fact_days(facts.ROOM_COUNTS, EARLIEST, self.last)

@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 
 from bot.dashboard import numbers
 from bot.dashboard.downloads import table_file
-from bot.digest.facts import NoShow
+from bot.digest.facts import DayUse, NoShow
 from bot.directory.tree import Directory
 from bot.feishu.models import Room
 from bot.insights.incidents import Counts
+from bot.insights.working_time import WorkingTime
 
 TZ = ZoneInfo("Asia/Shanghai")
 SUNDAY = date(2025, 11, 16)
@@ -32,20 +33,30 @@ def test_weeks_end_on_the_last_sunday_and_the_window_before_touches_it() -> None
 
 def test_the_overview_adds_the_windows_days_and_says_how_many_are_remembered() -> None:
     by_day = {SUNDAY - timedelta(days=n): {"r1": counts(4, 1), "r2": counts(2, 0)} for n in range(10)}
-    rows = {row["weeks"]: row for row in numbers.overview(by_day, SUNDAY, cost_per_hour=100.0)}
+    uses = {day: DayUse({"r1": {10: 1800.0}}, {}, {}) for day in by_day}  # half of 10:00-11:00
+    rows = {row["weeks"]: row for row in numbers.overview(by_day, SUNDAY, 100.0, uses, ["r1", "r2"],
+                                                          WorkingTime())}
     assert rows[1]["totals"]["bookings"] == 42 and rows[1]["totals"]["no_shows"] == 7
     assert rows[1]["previous"]["bookings"] == 18 and rows[1]["known_days"] == 7  # 3 days before
     assert rows[1]["cost"] == 700.0 and rows[1]["totals"]["no_show_rate"] == round(100 * 7 / 42)
     assert rows[4]["known_days"] == 10 and rows[4]["days"] == 28 and rows[4]["previous"] is None
     assert rows[52]["totals"]["bookings"] == 60
+    # 2 rooms × 9 working hours on each of the 5 remembered working days of the last week
+    assert rows[1]["totals"]["utilisation"] == round(100 * 5 * 1800 / (2 * 5 * 9 * 3600), 1)
+    assert rows[4]["previous"] is None and rows[1]["previous"]["utilisation"] == round(
+        100 * 1800 / (2 * 9 * 3600), 1)  # of the 3 days before, one working day (Friday)
 
 
 def test_rooms_count_idle_weeks_and_sort_with_missing_values_last() -> None:
     directory = Directory([Room(rid, name, 6, "0") for rid, name in (("r1", "Oslo"), ("r2", "Rome"),
                                                                      ("r3", "Lima"))], [], "0")
     by_day = {SUNDAY: {"r1": counts(3, 1)}, SUNDAY - timedelta(days=7): {"r2": counts(1, 0)}}
-    rows = numbers.rooms_table(by_day, numbers.Weeks(2, SUNDAY), directory, 10.0)
+    uses = {SUNDAY - timedelta(days=6): DayUse({"r1": {9: 3600.0}}, {"r1": [2, 3, 10]}, {})}
+    rows = numbers.rooms_table(by_day, numbers.Weeks(2, SUNDAY), directory, 10.0, uses, WorkingTime())
     by_name = {r["name"]: r for r in rows}
+    assert by_name["Oslo"]["utilisation"] == round(100 / 9, 1) and by_name["Rome"]["utilisation"] == 0
+    assert by_name["Oslo"]["median_people"] == 3.0 and by_name["Oslo"]["fit"] == 50
+    assert by_name["Rome"]["median_people"] is None and by_name["Rome"]["fit"] is None
     assert by_name["Oslo"]["idle_weeks"] == 1 and by_name["Rome"]["idle_weeks"] == 1
     assert by_name["Lima"]["idle_weeks"] == 2 and by_name["Lima"]["no_show_rate"] is None
     assert [r["name"] for r in numbers.sort_rows(rows, "no_show_rate", True)] == ["Oslo", "Rome", "Lima"]
@@ -59,11 +70,14 @@ def test_departments_and_people_only_when_allowed() -> None:
         NoShow(SUNDAY, "Li Lei", "Sales", "u1", "r1", "Oslo", start, start + timedelta(hours=1)),
         NoShow(SUNDAY, "Li Lei", "Sales", "u1", "r1", "Oslo", start, start + timedelta(minutes=30)),
         NoShow(SUNDAY, "Han Mei", "", "u2", "r1", "Oslo", start, start + timedelta(hours=2))]}
-    shown = numbers.departments(misses, numbers.Weeks(1, SUNDAY), people=True)
-    assert shown["departments"] == [{"name": "Sales", "no_shows": 2, "no_show_hours": 1.5},
-                                    {"name": "—", "no_shows": 1, "no_show_hours": 2.0}]
+    uses = {SUNDAY - timedelta(days=2): DayUse({}, {}, {"Sales": counts(5, 2), "": counts(1, 1)})}
+    shown = numbers.departments(misses, uses, numbers.Weeks(1, SUNDAY), people=True)
+    departments = {row["name"]: row for row in shown["departments"]}
+    assert [row["name"] for row in shown["departments"]] == ["Sales", "—"]
+    assert departments["Sales"]["bookings"] == 5 and departments["Sales"]["no_shows"] == 2
+    assert departments["—"]["no_show_rate"] == 100
     assert shown["people"][0] == {"name": "Li Lei · Sales", "no_shows": 2, "no_show_hours": 1.5}
-    assert numbers.departments(misses, numbers.Weeks(1, SUNDAY), people=False)["people"] == []
+    assert numbers.departments(misses, uses, numbers.Weeks(1, SUNDAY), people=False)["people"] == []
 
 
 def test_a_table_downloads_as_csv_with_a_bom_and_as_xlsx() -> None:
