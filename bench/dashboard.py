@@ -29,6 +29,7 @@ from bot.sandbox import Sandbox
 from bot.serve import BackgroundServer
 
 PAGES = ("", "?weeks=52", "rooms?weeks=4", "rooms?weeks=13&sort=no_shows&desc=1", "people?weeks=13",
+         "patterns?weeks=13", "patterns?weeks=4",
          "rooms.xlsx?weeks=13", "rooms.csv?weeks=13")
 
 

@@ -157,6 +157,10 @@ class DashboardSettings:
     authorize_url: str = ""
     session_hours: float = 8.0  # a sign-in lasts this long
     cost_per_room_hour: float = 0.0  # what an hour of a room costs, for "cost of no-shows"
+    # Other costs for some places: {"T2" = 150, "T2 · 5F" = 200, "Everest" = 300}, keyed by a
+    # building's name, a floor's label as cards show it, a room's name, or a level or room id;
+    # the most specific place wins (room, then floor, then building, then cost_per_room_hour).
+    cost_per_place: tuple[tuple[str, float], ...] = field(default=(), metadata={"table": float})
     currency: str = "CNY"
 
 
@@ -250,7 +254,12 @@ def _section(cls: type, name: str, raw: Mapping[str, Any]) -> Any:
         default = fields[key].default
         if default is MISSING:
             default = ""
-        if isinstance(default, tuple):
+        if fields[key].metadata.get("table") is float:
+            if not isinstance(value, dict) or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()):
+                raise ConfigError(f'{name}.{key} must be a table of numbers, e.g. {{"T2" = 150}}')
+            value = tuple((str(k), float(v)) for k, v in value.items())
+        elif isinstance(default, tuple):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{name}.{key} must be a list of strings")
             value = tuple(value)
@@ -317,6 +326,9 @@ def _validate_dashboard(dashboard: DashboardSettings) -> None:
         raise ConfigError("dashboard.session_hours must be between 0.25 and 168")
     if dashboard.cost_per_room_hour < 0:
         raise ConfigError("dashboard.cost_per_room_hour must be 0 or more")
+    negative = [place for place, cost in dashboard.cost_per_place if cost < 0]
+    if negative:
+        raise ConfigError(f"dashboard.cost_per_place must be 0 or more: {negative}")
     for key in ("public_url", "authorize_url"):
         value = getattr(dashboard, key)
         if value and not re.fullmatch(r"https://[^/\s]+(/\S*)?|http://(127\.0\.0\.1|localhost)(:\d+)?(/\S*)?", value):

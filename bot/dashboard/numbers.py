@@ -71,27 +71,34 @@ def window_counts(by_day: DayCounts, window: Weeks) -> dict[str, Counts]:
     return {key: add_counts(values) for key, values in days.items()}
 
 
-def overview(by_day: DayCounts, last: date, cost_per_hour: float, uses: use.DayUses,
-             rooms: Sequence[str], working: WorkingTime) -> list[dict[str, Any]]:
+def no_show_cost(by_room: Mapping[str, Counts], costs: Mapping[str, float], default: float) -> float:
+    """The no-shows' booked hours, each at its room's cost per hour."""
+    return round(sum(c.no_show_time.total_seconds() / 3600 * costs.get(key, default)
+                     for key, c in by_room.items()), 2)
+
+
+def overview(by_day: DayCounts, last: date, costs: Mapping[str, float], default: float,
+             uses: use.DayUses, rooms: Sequence[str], working: WorkingTime) -> list[dict[str, Any]]:
     """Each window's totals (as the cards show them) with the utilisation of `rooms`, the window
     before, and the cost of no-shows."""
     rows = []
     for count in WINDOWS:
         this, before = Weeks(count, last), Weeks(count, last).before()
-        now, then = ({**totals_data(scope_total(window_counts(by_day, w), None)),
+        by_room = window_counts(by_day, this)
+        now, then = ({**totals_data(scope_total(counts, None)),
                       "utilisation": use.pct(use.utilisation(uses, w.days(), rooms, working))}
-                     for w in (this, before))
+                     for w, counts in ((this, by_room), (before, window_counts(by_day, before))))
         known, days = covered(list(by_day), this)
         known_before, _ = covered(list(by_day), before)
         rows.append({"weeks": count, "first": this.first, "last": this.last, "totals": now,
                      "previous": then if known_before else None,
-                     "cost": round(now["no_show_hours"] * cost_per_hour, 2),
+                     "cost": no_show_cost(by_room, costs, default),
                      "known_days": known, "days": days})
     return rows
 
 
-def rooms_table(by_day: DayCounts, window: Weeks, directory: Directory,
-                cost_per_hour: float, uses: use.DayUses, working: WorkingTime) -> list[dict[str, Any]]:
+def rooms_table(by_day: DayCounts, window: Weeks, directory: Directory, costs: Mapping[str, float],
+                uses: use.DayUses, working: WorkingTime) -> list[dict[str, Any]]:
     """One row per room of the directory over the window, busiest first: its counts, its
     utilisation and its median head-count against its seats (right-sizing)."""
     totals = window_counts(by_day, window)
@@ -116,14 +123,36 @@ def rooms_table(by_day: DayCounts, window: Weeks, directory: Directory,
             "early_releases": shown["early_releases"], "reclaimed_hours": shown["reclaimed_hours"],
             "booked_hours": shown["booked_hours"],
             "idle_weeks": sum(1 for week in weekly if not week.get(room.room_id, Counts()).bookings),
-            "cost": round(shown["no_show_hours"] * cost_per_hour, 2),
+            "cost_per_hour": costs.get(room.room_id, 0.0),
+            "cost": no_show_cost({room.room_id: mine}, costs, 0.0),
         })
     return sorted(rows, key=lambda r: (-r["booked_hours"], r["name"]))
 
 
 ROOM_COLUMNS = ("name", "where", "capacity", "utilisation", "median_people", "fit", "bookings",
                 "booked_hours", "no_shows", "no_show_rate",
-                "no_show_hours", "early_releases", "reclaimed_hours", "idle_weeks", "cost")
+                "no_show_hours", "early_releases", "reclaimed_hours", "idle_weeks", "cost_per_hour",
+                "cost")
+
+
+def place_costs(by_day: DayCounts, window: Weeks, directory: Directory,
+                costs: Mapping[str, float]) -> list[dict[str, Any]]:
+    """The cost of no-shows per building and per floor over the window, costliest first."""
+    totals = window_counts(by_day, window)
+    places: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for room in directory.rooms:
+        for kind, level in (("building", directory.building_of(room)),
+                            ("floor", directory.floor_of(room))):
+            if level is not None:
+                places[(kind, directory.level_label(level))].append(room.room_id)
+    rows = []
+    for (kind, label), keys in places.items():
+        mine = {key: totals[key] for key in keys if key in totals}
+        shown = totals_data(add_counts(mine.values()))
+        rows.append({"kind": kind, "name": label, "rooms": len(keys), "no_shows": shown["no_shows"],
+                     "no_show_hours": shown["no_show_hours"],
+                     "cost": no_show_cost(mine, costs, 0.0)})
+    return sorted(rows, key=lambda r: (-r["cost"], -r["no_show_hours"], r["kind"], r["name"]))
 
 
 def sort_rows(rows: list[dict[str, Any]], column: str, descending: bool) -> list[dict[str, Any]]:

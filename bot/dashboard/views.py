@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, redirect, render_template, request, session
 
 from bot.dashboard import charts, numbers, signin, use
+from bot.dashboard.costs import room_costs
 from bot.dashboard.downloads import TYPES, table_file
 from bot.digest import facts
 from bot.directory.tree import Directory
@@ -32,12 +33,16 @@ ROOM_COLUMNS: Columns = (
     ("no_shows", "未签到", "No-shows"), ("no_show_rate", "未签到率 %", "No-show %"),
     ("no_show_hours", "空占小时", "No-show h"), ("early_releases", "提前释放", "Early releases"),
     ("reclaimed_hours", "回收小时", "Given back h"), ("idle_weeks", "闲置周数", "Idle weeks"),
-    ("cost", "空占成本", "No-show cost"))
+    ("cost_per_hour", "每小时成本", "Cost per hour"), ("cost", "空占成本", "No-show cost"))
 OVERVIEW_COLUMNS: Columns = (
     ("weeks", "周数", "Weeks"), ("first", "起", "From"), ("last", "止", "To"),
     ("utilisation", "使用率 %", "Utilisation %"), ("bookings", "预定", "Bookings"), ("no_shows", "未签到", "No-shows"),
     ("no_show_rate", "未签到率 %", "No-show %"), ("no_show_hours", "空占小时", "No-show h"),
     ("early_releases", "提前释放", "Early releases"), ("reclaimed_hours", "回收小时", "Given back h"),
+    ("cost", "空占成本", "No-show cost"))
+PLACE_COLUMNS: Columns = (
+    ("kind", "类型", "Kind"), ("name", "地点", "Place"), ("rooms", "会议室数", "Rooms"),
+    ("no_shows", "未签到", "No-shows"), ("no_show_hours", "空占小时", "No-show h"),
     ("cost", "空占成本", "No-show cost"))
 DEPARTMENT_COLUMNS: Columns = (
     ("name", "部门", "Department"), ("bookings", "预定", "Bookings"),
@@ -113,7 +118,8 @@ def dashboard_blueprint(responder: Responder) -> Blueprint:
         view = _View(responder)
         trend = view.trend()
         return view.page("admin_overview.html", "overview", rows=view.overview(), trend=trend,
-                         charts=view.overview_charts(trend))
+                         charts=view.overview_charts(trend), places=view.place_costs()[:20],
+                         place_columns=PLACE_COLUMNS)
 
     @pages.get("/patterns")
     def patterns() -> Any:
@@ -146,7 +152,8 @@ def dashboard_blueprint(responder: Responder) -> Blueprint:
 
     @pages.get("/<table>.<fmt>")
     def download(table: str, fmt: str) -> Any:
-        if fmt not in TYPES or table not in ("overview", "rooms", "departments", "people"):
+        if fmt not in TYPES or table not in ("overview", "rooms", "places", "departments",
+                                                        "people"):
             abort(404)
         view = _View(responder)
         columns, rows = view.table(table)
@@ -175,6 +182,9 @@ class _View:
         self.directory: Directory = responder.directory.get()
         self._counts: dict[int, dict[date, Any]] = {}
         self._uses: dict[int, dict[date, Any]] = {}
+        dashboard = self.settings.dashboard
+        self.costs, self.unknown_places = room_costs(self.directory, dashboard.cost_per_room_hour,
+                                                     dashboard.cost_per_place)
 
     def _first(self, weeks_back: int) -> date:
         return self.last - timedelta(days=7 * weeks_back - 1)
@@ -196,7 +206,7 @@ class _View:
 
     def overview(self) -> list[dict[str, Any]]:
         weeks_back = 2 * max(numbers.WINDOWS)
-        return numbers.overview(self.counts(weeks_back), self.last,
+        return numbers.overview(self.counts(weeks_back), self.last, self.costs,
                                 self.settings.dashboard.cost_per_room_hour, self.uses(weeks_back),
                                 [room.room_id for room in self.directory.rooms], self.working)
 
@@ -261,8 +271,12 @@ class _View:
 
     def rooms(self) -> list[dict[str, Any]]:
         return numbers.rooms_table(self.counts(self.weeks), self.window, self.directory,
-                                   self.settings.dashboard.cost_per_room_hour,
-                                   self.uses(self.weeks), self.working)
+                                   self.costs, self.uses(self.weeks), self.working)
+
+    def place_costs(self) -> list[dict[str, Any]]:
+        rows = numbers.place_costs(self.counts(self.weeks), self.window, self.directory, self.costs)
+        kinds = {"building": self.t("楼", "Building"), "floor": self.t("楼层", "Floor")}
+        return [{**row, "kind": kinds[row["kind"]]} for row in rows]
 
     def people(self) -> dict[str, list[dict[str, Any]]]:
         misses = facts.known_no_shows(self.responder.store, self.window.first, self.last,
@@ -288,6 +302,8 @@ class _View:
             return ROOM_COLUMNS, self.rooms()
         if name == "overview":
             return OVERVIEW_COLUMNS, [{**row["totals"], **row} for row in self.overview()]
+        if name == "places":
+            return PLACE_COLUMNS, self.place_costs()
         groups = self.people()
         if name == "people":
             return PEOPLE_COLUMNS, groups["people"]
@@ -302,7 +318,8 @@ class _View:
         return render_template(
             template, tab=tab, lang=self.lang, weeks=self.weeks, choices=WEEK_CHOICES,
             window=self.window, since=self.coverage(), currency=dashboard.currency,
-            cost_per_hour=dashboard.cost_per_room_hour, admin=session.get("name", ""),
+            cost_per_hour=dashboard.cost_per_room_hour or any(c for _, c in dashboard.cost_per_place),
+            unknown_places=self.unknown_places, admin=session.get("name", ""),
             csrf=signin.csrf_token(), path=request.full_path.rstrip("?"),
             t=lambda zh, en: zh if self.lang == "zh" else en, **data)
 

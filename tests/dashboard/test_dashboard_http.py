@@ -98,7 +98,11 @@ def test_the_last_week_on_the_page_is_the_weekly_cards_week(dashboard: Dashboard
     assert int(cells(page, 'data-weeks="1"', "bookings").split()[0]) == truth.bookings
     assert int(no_shows.split()[0]) == truth.no_shows > 0
     cost = cells(page, 'data-weeks="1"', "cost")
-    assert cost == f"{round(truth.no_show_time.total_seconds() / 3600, 1) * 120:.2f} CNY"
+    directory = dashboard.responder.directory.get()
+    expected = sum((r.end - r.start).total_seconds() / 3600 * (
+        200.0 if (room := directory.room(r.room_id)) and directory.location_label(room).startswith("T2")
+        else 120.0) for r in rows if outcomes.outcome(r) == "no_show")
+    assert cost == f"{expected:.2f} CNY"  # T2's rooms cost 200 an hour ([dashboard] cost_per_place)
 
 
 def test_the_rooms_table_adds_up_sorts_and_downloads(dashboard: Dashboard) -> None:
@@ -150,3 +154,16 @@ def test_the_page_reads_no_feishu(dashboard: Dashboard) -> None:
     for path in ("", "?weeks=52", "rooms?weeks=13", "people?weeks=13", "rooms.xlsx?weeks=13"):
         assert http.get(dashboard.url + path).status_code == 200
     assert dashboard.sandbox.calls[before:] == []
+
+
+def test_costs_by_building_and_floor_and_unknown_cost_places(dashboard: Dashboard) -> None:
+    http = admin_session(dashboard)
+    page = http.get(dashboard.url + "?weeks=4").text
+    places = dict(re.findall(r'<tr data-place="([^"]+)">.*?data-key="cost">([\d.]+) CNY', page, re.DOTALL))
+    floors = {name: float(cost) for name, cost in places.items() if "·" in name}
+    t2 = sum(cost for name, cost in floors.items() if name.startswith("T2 ·"))
+    assert abs(float(places["T2"]) - t2) < 0.05 and t2 > 0
+    assert "Atlantis" in re.search(r'id="unknown-places">([^<]*)<', page).group(1)
+    sheet = http.get(dashboard.url + "places.csv?weeks=4")
+    assert sheet.status_code == 200 and sheet.content.decode("utf-8-sig").startswith("Kind,Place,Rooms")
+

@@ -34,8 +34,8 @@ def test_weeks_end_on_the_last_sunday_and_the_window_before_touches_it() -> None
 def test_the_overview_adds_the_windows_days_and_says_how_many_are_remembered() -> None:
     by_day = {SUNDAY - timedelta(days=n): {"r1": counts(4, 1), "r2": counts(2, 0)} for n in range(10)}
     uses = {day: DayUse({"r1": {10: 1800.0}}, {}, {}) for day in by_day}  # half of 10:00-11:00
-    rows = {row["weeks"]: row for row in numbers.overview(by_day, SUNDAY, 100.0, uses, ["r1", "r2"],
-                                                          WorkingTime())}
+    rows = {row["weeks"]: row for row in numbers.overview(by_day, SUNDAY, {"r2": 50.0}, 100.0, uses,
+                                                          ["r1", "r2"], WorkingTime())}
     assert rows[1]["totals"]["bookings"] == 42 and rows[1]["totals"]["no_shows"] == 7
     assert rows[1]["previous"]["bookings"] == 18 and rows[1]["known_days"] == 7  # 3 days before
     assert rows[1]["cost"] == 700.0 and rows[1]["totals"]["no_show_rate"] == round(100 * 7 / 42)
@@ -52,7 +52,8 @@ def test_rooms_count_idle_weeks_and_sort_with_missing_values_last() -> None:
                                                                      ("r3", "Lima"))], [], "0")
     by_day = {SUNDAY: {"r1": counts(3, 1)}, SUNDAY - timedelta(days=7): {"r2": counts(1, 0)}}
     uses = {SUNDAY - timedelta(days=6): DayUse({"r1": {9: 3600.0}}, {"r1": [2, 3, 10]}, {})}
-    rows = numbers.rooms_table(by_day, numbers.Weeks(2, SUNDAY), directory, 10.0, uses, WorkingTime())
+    costs = {"r1": 10.0, "r2": 10.0, "r3": 10.0}
+    rows = numbers.rooms_table(by_day, numbers.Weeks(2, SUNDAY), directory, costs, uses, WorkingTime())
     by_name = {r["name"]: r for r in rows}
     assert by_name["Oslo"]["utilisation"] == round(100 / 9, 1) and by_name["Rome"]["utilisation"] == 0
     assert by_name["Oslo"]["median_people"] == 3.0 and by_name["Oslo"]["fit"] == 50
