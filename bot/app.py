@@ -18,8 +18,9 @@ MAX_BODY_BYTES = 1024 * 1024  # Feishu's events are a few KB; anything larger is
 
 
 def create_app(settings: Settings, responder: Responder | None = None,
-               inbox: Inbox | None = None) -> Flask:
-    """The webhook app; answers to messages are left to `AnswerWorkers` reading the same inbox."""
+               inbox: Inbox | None = None, warm_dashboard: bool = False) -> Flask:
+    """The webhook app; answers to messages are left to `AnswerWorkers` reading the same inbox.
+    `warm_dashboard`: sum the dashboard's remembered weeks in the background at once."""
     responder = responder or Responder.build(settings)
     inbox = inbox or Inbox(responder.store)
     creds = Credentials(settings.feishu.encrypt_key, settings.feishu.verification_token)
@@ -29,5 +30,5 @@ def create_app(settings: Settings, responder: Responder | None = None,
     app.register_blueprint(probes_blueprint(responder))  # /readyz, /metrics
     if settings.dashboard.enabled:  # /admin/, signed in with Feishu
         configure_session(app, settings)
-        app.register_blueprint(dashboard_blueprint(responder))
+        app.register_blueprint(dashboard_blueprint(responder, warm=warm_dashboard))
     return app

@@ -52,7 +52,7 @@ def run_forever(settings: Settings) -> None:
         inbox = Inbox(responder.store)
         workers = AnswerWorkers(inbox, responder, settings.bot.workers).start()
         scheduler = _start_scheduler(responder)
-    app = create_app(settings, responder, inbox)
+    app = create_app(settings, responder, inbox, warm_dashboard=True)
     link = _open_long_connection(settings, responder, inbox)
     app.add_url_rule("/longconn", "longconn", lambda: _link_status(link))
     signal.signal(signal.SIGTERM, _exit)  # waitress stops on SystemExit; `finally` ends the rest

@@ -7,15 +7,20 @@ who is not in `[dashboard] admins` gets 403. Posts (language, sign out) carry th
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Hashable
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, session
 
-from bot.dashboard import charts, numbers, signin, use
+from bot.dashboard import charts, numbers, signin
 from bot.dashboard.costs import room_costs
 from bot.dashboard.downloads import TYPES, table_file
+from bot.dashboard.rollup import Layout, RollupCache
 from bot.digest import facts
 from bot.directory.tree import Directory
 from bot.feishu.errors import FeishuError
@@ -54,12 +59,17 @@ PEOPLE_COLUMNS: Columns = (("name", "预定人", "Person"), ("no_shows", "未签
 WEEK_CHOICES = (1, 4, 13, 52)
 
 
-def dashboard_blueprint(responder: Responder) -> Blueprint:
-    """The dashboard's routes over one responder's store and directory."""
+def dashboard_blueprint(responder: Responder, warm: bool = False) -> Blueprint:
+    """The dashboard's routes over one responder's store and directory; `warm` sums the
+    remembered weeks in a background thread now, so the first pages answer from memory."""
     settings = responder.settings
     admins = settings.dashboard.admins
     pages = Blueprint("dashboard", __name__, url_prefix="/admin", template_folder="pages",
                       static_folder="static", static_url_path="/static")
+    history = History(responder)
+    if warm:
+        threading.Thread(target=history.warm, args=(responder,), name="dashboard-warm",
+                         daemon=True).start()
 
     @pages.before_request
     def _admins_only() -> Any:
@@ -115,7 +125,7 @@ def dashboard_blueprint(responder: Responder) -> Blueprint:
 
     @pages.get("/")
     def overview() -> Any:
-        view = _View(responder)
+        view = _View(responder, history)
         trend = view.trend()
         return view.page("admin_overview.html", "overview", rows=view.overview(), trend=trend,
                          charts=view.overview_charts(trend), places=view.place_costs()[:20],
@@ -123,20 +133,20 @@ def dashboard_blueprint(responder: Responder) -> Blueprint:
 
     @pages.get("/patterns")
     def patterns() -> Any:
-        view = _View(responder)
+        view = _View(responder, history)
         place = view.place()
         floors = view.floors(place)
-        trend = use.floor_trend(view.uses(view.weeks), view.counts(view.weeks), view.window.mondays(),
-                                floors, view.working)
-        cells = use.heatmap(view.uses(view.weeks), view.window.days(), view.room_keys(place),
-                            view.working)
+        weekly = view.weekly(view.weeks)
+        trend = numbers.floor_trend(weekly, view.window, floors, view.working)
+        found = numbers.window_rollup(weekly, view.window, view.layout)
+        cells = found.heatmap(found.group(place.level_id if place else None), view.working)
         return view.page("admin_patterns.html", "patterns", places=view.places(), place=place,
                          charts=view.pattern_charts(place, cells, trend), trend=trend,
-                         floors=sorted(floors))
+                         floors=sorted(floors.values()))
 
     @pages.get("/rooms")
     def rooms() -> Any:
-        view = _View(responder)
+        view = _View(responder, history)
         column, descending = request.args.get("sort", ""), request.args.get("desc") == "1"
         rows = numbers.sort_rows(view.rooms(), column, descending)
         return view.page("admin_rooms.html", "rooms", rows=rows, columns=ROOM_COLUMNS,
@@ -144,7 +154,7 @@ def dashboard_blueprint(responder: Responder) -> Blueprint:
 
     @pages.get("/people")
     def people() -> Any:
-        view = _View(responder)
+        view = _View(responder, history)
         groups = view.people()
         return view.page("admin_people.html", "people", groups=groups,
                          columns=DEPARTMENT_COLUMNS, people_columns=PEOPLE_COLUMNS,
@@ -155,7 +165,7 @@ def dashboard_blueprint(responder: Responder) -> Blueprint:
         if fmt not in TYPES or table not in ("overview", "rooms", "places", "departments",
                                                         "people"):
             abort(404)
-        view = _View(responder)
+        view = _View(responder, history)
         columns, rows = view.table(table)
         heads = [(key, zh if view.lang == "zh" else en) for key, zh, en in columns]
         body = table_file(fmt, table, heads, rows)
@@ -166,11 +176,87 @@ def dashboard_blueprint(responder: Responder) -> Blueprint:
     return pages
 
 
+class History:
+    """What the pages read, kept between requests: week rollups, and the last few rooms tables
+    (each keyed by what it was computed from, so a newly remembered day or a changed directory
+    or config is seen at once)."""
+
+    ROOM_TABLES = 8  # rooms tables and no-show lists kept at once
+
+    def __init__(self, responder: Responder) -> None:
+        self.store = responder.store
+        self.rollups = RollupCache(responder.store)
+        self._tables: OrderedDict[Hashable, Any] = OrderedDict()
+        self._layout: tuple[Hashable, Directory, Layout, list[str]] | None = None
+        self._lock = threading.Lock()
+
+    def layout(self, directory: Directory, settings: Any) -> tuple[Layout, list[str]]:
+        """The rollups' layout for this directory and config, and the cost keys naming no
+        place; made once per directory listing."""
+        dashboard, working = settings.dashboard, settings.insights.working
+        key = (id(directory), dashboard.cost_per_room_hour, dashboard.cost_per_place, working)
+        with self._lock:
+            if self._layout is not None and self._layout[0] == key:
+                return self._layout[2], self._layout[3]
+        costs, unknown = room_costs(directory, dashboard.cost_per_room_hour, dashboard.cost_per_place)
+        layout = Layout.of(directory, costs, dashboard.cost_per_room_hour, working)
+        with self._lock:  # the directory is held too, so that its id is not reused meanwhile
+            self._layout = (key, directory, layout, unknown)
+        return layout, unknown
+
+    def warm(self, responder: Responder) -> None:
+        """Sum every week the overview shows and the default rooms table (errors only logged:
+        the pages compute whatever is missing themselves)."""
+        try:
+            directory = responder.directory.get()
+            layout, _ = self.layout(directory, responder.settings)
+            last = numbers.last_sunday(responder.now().date())
+            began = time.monotonic()
+            self.rollups.weeks(numbers.Weeks(2 * max(numbers.WINDOWS), last).mondays(), layout)
+            self.rooms_table(numbers.Weeks(4, last), directory, layout)
+            log.info("dashboard: %d weeks summed in %.1f s", self.rollups.built,
+                     time.monotonic() - began)
+        except Exception:  # a failed warm-up only makes the first page slower
+            log.exception("dashboard: summing the remembered weeks failed")
+
+    def rooms_table(self, window: numbers.Weeks, directory: Directory,
+                    layout: Layout) -> list[dict[str, Any]]:
+        """The rooms table of the window (numbers.rooms_table), kept until a fact changes."""
+        key = ("rooms", window, self._known(window, facts.ROOM_COUNTS, facts.ROOM_USE),
+               layout.key, tuple((r.room_id, r.name, r.capacity) for r in directory.rooms))
+        return self._kept(key, lambda: numbers.rooms_table(
+            self.store.facts(facts.ROOM_COUNTS, window.first, window.last),
+            self.store.facts(facts.ROOM_USE, window.first, window.last), window, directory, layout))
+
+    def no_shows(self, window: numbers.Weeks, tz: Any) -> dict[date, list[facts.NoShow]]:
+        """The window's remembered no-shows, kept until a day of them is remembered again."""
+        key = ("no_shows", window, self._known(window, facts.NO_SHOW_ROWS), str(tz))
+        return self._kept(key, lambda: facts.known_no_shows(self.store, window.first, window.last,
+                                                            tz))
+
+    def _known(self, window: numbers.Weeks, *names: str) -> tuple[frozenset[date], ...]:
+        return tuple(frozenset(self.store.fact_days(name, window.first, window.last))
+                     for name in names)
+
+    def _kept(self, key: Hashable, compute: Any) -> Any:
+        with self._lock:
+            if key in self._tables:
+                self._tables.move_to_end(key)
+                return self._tables[key]
+        found = compute()
+        with self._lock:
+            self._tables[key] = found
+            while len(self._tables) > self.ROOM_TABLES:
+                self._tables.popitem(last=False)
+        return found
+
+
 class _View:
     """One request's window, language and history."""
 
-    def __init__(self, responder: Responder) -> None:
+    def __init__(self, responder: Responder, history: History) -> None:
         self.responder = responder
+        self.history = history
         self.settings = responder.settings
         self.last = numbers.last_sunday(responder.now().date())
         weeks = request.args.get("weeks", "4")
@@ -180,45 +266,22 @@ class _View:
         self.lang = "zh" if chosen.startswith("zh") else "en"
         self.working = self.settings.insights.working
         self.directory: Directory = responder.directory.get()
-        self._counts: dict[int, dict[date, Any]] = {}
-        self._uses: dict[int, dict[date, Any]] = {}
-        dashboard = self.settings.dashboard
-        self.costs, self.unknown_places = room_costs(self.directory, dashboard.cost_per_room_hour,
-                                                     dashboard.cost_per_place)
+        self.layout, self.unknown_places = history.layout(self.directory, self.settings)
 
-    def _first(self, weeks_back: int) -> date:
-        return self.last - timedelta(days=7 * weeks_back - 1)
-
-    def counts(self, weeks_back: int) -> dict[date, Any]:
-        if weeks_back not in self._counts:
-            self._counts[weeks_back] = facts.known_counts(self.responder.store,
-                                                          self._first(weeks_back), self.last)
-        return self._counts[weeks_back]
-
-    def uses(self, weeks_back: int) -> dict[date, Any]:
-        if weeks_back not in self._uses:
-            self._uses[weeks_back] = facts.known_use(self.responder.store, self._first(weeks_back),
-                                                     self.last)
-        return self._uses[weeks_back]
+    def weekly(self, weeks_back: int) -> dict[date, Any]:
+        """The rollups of the last `weeks_back` weeks, by Monday."""
+        return self.history.rollups.weeks(numbers.Weeks(weeks_back, self.last).mondays(),
+                                          self.layout)
 
     def t(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en
 
     def overview(self) -> list[dict[str, Any]]:
-        weeks_back = 2 * max(numbers.WINDOWS)
-        return numbers.overview(self.counts(weeks_back), self.last, self.costs,
-                                self.settings.dashboard.cost_per_room_hour, self.uses(weeks_back),
-                                [room.room_id for room in self.directory.rooms], self.working)
+        return numbers.overview(self.weekly(2 * max(numbers.WINDOWS)), self.last, self.layout)
 
     def trend(self) -> list[dict[str, Any]]:
         """The last 13 weeks, week by week, for the whole tenant."""
-        weeks = numbers.Weeks(13, self.last)
-        points = numbers.weekly_trend(self.counts(13), weeks)
-        rooms = [room.room_id for room in self.directory.rooms]
-        for point, monday in zip(points, weeks.mondays(), strict=True):
-            days = [monday + timedelta(days=n) for n in range(7)]
-            point["utilisation"] = use.pct(use.utilisation(self.uses(13), days, rooms, self.working))
-        return points
+        return numbers.weekly_trend(self.weekly(13), numbers.Weeks(13, self.last), self.working)
 
     def overview_charts(self, trend: list[dict[str, Any]]) -> list[dict[str, Any]]:
         t = self.t
@@ -227,8 +290,8 @@ class _View:
         kinds += [{"week": p["week"], "what": t("未签到率 %", "No-show %"), "value": p["no_show_rate"]}
                   for p in trend]
         return [{"id": "chart-trend", "spec": charts.lines(
-            kinds, "week", "value", "what", t("最近 13 周：使用率与未签到率", "Last 13 weeks: utilisation and no-shows"),
-            percent=True)}]
+            kinds, "week", "value", "what",
+            t("最近 13 周：使用率与未签到率", "Last 13 weeks: utilisation and no-shows"), percent=True)}]
 
     def place(self) -> RoomLevel | None:
         """The building or floor chosen with ?place= (None: the whole tenant)."""
@@ -244,16 +307,18 @@ class _View:
                       for floor in self.directory.floors_in(building.level_id)]
         return found
 
-    def room_keys(self, place: RoomLevel | None) -> list[str]:
+    def floors(self, place: RoomLevel | None) -> dict[str, str]:
+        """{level id: label} of the floors whose weekly trend is drawn: the place's floors (at
+        most 12, most rooms first), or the place itself when it is a floor."""
         rooms = self.directory.rooms if place is None else self.directory.rooms_under(place.level_id)
-        return [room.room_id for room in rooms]
-
-    def floors(self, place: RoomLevel | None) -> dict[str, list[str]]:
-        """The floors whose weekly trend is drawn: the place's own floors (at most 12, most rooms
-        first), or the place itself when it is a floor."""
-        found = use.floors_of(self.directory, self.room_keys(place))
-        biggest = sorted(found.items(), key=lambda item: (-len(item[1]), item[0]))[:12]
-        return dict(biggest)
+        sizes: Counter[str] = Counter()
+        for room in rooms:
+            floor = self.directory.floor_of(room)
+            if floor is not None:
+                sizes[floor.level_id] += 1
+        biggest = sorted(sizes.items(), key=lambda item: (-item[1], item[0]))[:12]
+        labels = {lid: self.directory.level_label(self.directory.level(lid)) for lid, _ in biggest}
+        return dict(sorted(labels.items(), key=lambda item: item[1]))
 
     def pattern_charts(self, place: RoomLevel | None, cells: list[dict[str, Any]],
                        trend: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -261,28 +326,30 @@ class _View:
         where = self.directory.level_label(place) if place else t("全部会议室", "all rooms")
         return [
             {"id": "chart-heatmap", "spec": charts.heatmap(
-                cells, self.lang, t(f"{where}：每周几每小时的使用率 %", f"{where}: utilisation % by weekday and hour"))},
+                cells, self.lang, t(f"{where}：每周几每小时的使用率 %",
+                                    f"{where}: utilisation % by weekday and hour"))},
             {"id": "chart-floor-utilisation", "spec": charts.lines(
-                trend, "week", "utilisation", "floor", t("各楼层每周使用率 %", "Weekly utilisation % per floor"),
-                percent=True)},
+                trend, "week", "utilisation", "floor",
+                t("各楼层每周使用率 %", "Weekly utilisation % per floor"), percent=True)},
             {"id": "chart-floor-no-shows", "spec": charts.lines(
                 trend, "week", "no_shows", "floor", t("各楼层每周未签到", "Weekly no-shows per floor"))},
         ]
 
     def rooms(self) -> list[dict[str, Any]]:
-        return numbers.rooms_table(self.counts(self.weeks), self.window, self.directory,
-                                   self.costs, self.uses(self.weeks), self.working)
+        return self.history.rooms_table(self.window, self.directory, self.layout)
 
     def place_costs(self) -> list[dict[str, Any]]:
-        rows = numbers.place_costs(self.counts(self.weeks), self.window, self.directory, self.costs)
+        found = numbers.window_rollup(self.weekly(self.weeks), self.window, self.layout)
         kinds = {"building": self.t("楼", "Building"), "floor": self.t("楼层", "Floor")}
-        return [{**row, "kind": kinds[row["kind"]]} for row in rows]
+        return [{**row, "kind": kinds[row["kind"]]}
+                for row in numbers.place_costs(found, self.directory)]
 
     def people(self) -> dict[str, list[dict[str, Any]]]:
-        misses = facts.known_no_shows(self.responder.store, self.window.first, self.last,
-                                      self.settings.bot.tz)
-        return numbers.departments(misses, self.uses(self.weeks), self.window,
-                                   self.settings.privacy.reserver_names == "all")
+        names = self.settings.privacy.reserver_names == "all"
+        misses = self.history.no_shows(self.window, self.settings.bot.tz) if names else {}
+        found = numbers.window_rollup(self.weekly(self.weeks), self.window, self.layout,
+                                      levels=False)
+        return numbers.departments(found, misses, self.window, names)
 
     def people_charts(self, departments: list[dict[str, Any]]) -> list[dict[str, Any]]:
         t = self.t
@@ -294,7 +361,8 @@ class _View:
         if not values:
             return []
         return [{"id": "chart-departments", "spec": charts.bars(
-            values, "name", "value", t("未签到与提前释放最多的部门", "Departments with the most no-shows and early releases"),
+            values, "name", "value",
+            t("未签到与提前释放最多的部门", "Departments with the most no-shows and early releases"),
             series="what")}]
 
     def table(self, name: str) -> tuple[Any, list[dict[str, Any]]]:

@@ -5,9 +5,10 @@ Three facts per finished day live in the store's `day_facts`:
   week) before" at any scope: a scope's totals are the sum over its rooms;
 - `no_show_rows`: each no-show (reserver, department, reserver id, room, start, end), for repeat
   offenders and nudges over the last 7 days;
-- `room_use`: each room's held seconds per clock hour and the head-counts of its bookings, and
-  each department's `Counts`, for the dashboard's utilisation, heatmap, right-sizing and
-  departments (`DayUse`).
+- `room_use`: each room's held seconds per clock hour (flat: hour, seconds, hour, seconds...: a
+  list per room reads five times faster than a list of pairs) and the head-counts of its
+  bookings, and each department's `Counts`, for the dashboard's utilisation, heatmap,
+  right-sizing and departments (`DayUse`).
 A day is final, and only then remembered, once it has been over for `FINAL_AFTER` (statuses of
 late meetings may still change just after midnight).
 """
@@ -127,16 +128,22 @@ def remember(store: FactStore, day: date, reduced: DayFacts, now: datetime) -> N
     """Store the three facts of `day` (from `reduce_days`), if the day is final."""
     if not is_final(day, now):
         return
-    store.put_fact(ROOM_COUNTS, day, {key: _encode(c) for key, c in reduced.counts.items()})
-    store.put_fact(NO_SHOW_ROWS, day, [
-        [n.reserver, n.department, n.reserver_id, n.room_id, n.room_name,
-         int(n.start.timestamp()), int(n.end.timestamp())] for n in reduced.misses])
+    for name, data in stored(reduced).items():
+        store.put_fact(name, day, data)
+
+
+def stored(reduced: DayFacts) -> dict[str, Any]:
+    """The three facts of a day as the store keeps them (JSON-able), by fact name."""
     use = reduced.use
-    store.put_fact(ROOM_USE, day, {
-        "rooms": {key: [[h, round(s)] for h, s in sorted(hours.items())]
-                  for key, hours in use.hours.items()},
-        "people": use.people,
-        "departments": {dept: _encode(c) for dept, c in use.departments.items()}})
+    return {
+        ROOM_COUNTS: {key: encode_counts(c) for key, c in reduced.counts.items()},
+        NO_SHOW_ROWS: [[n.reserver, n.department, n.reserver_id, n.room_id, n.room_name,
+                        int(n.start.timestamp()), int(n.end.timestamp())] for n in reduced.misses],
+        ROOM_USE: {"rooms": {key: [v for h, s in sorted(hours.items()) for v in (h, round(s))]
+                             for key, hours in use.hours.items()},
+                   "people": use.people,
+                   "departments": {dept: encode_counts(c) for dept, c in use.departments.items()}},
+    }
 
 
 def remembered_days(store: FactStore, first: date, last: date) -> set[date]:
@@ -150,7 +157,7 @@ def remembered_days(store: FactStore, first: date, last: date) -> set[date]:
 
 def known_counts(store: FactStore, first: date, last: date) -> dict[date, dict[str, Counts]]:
     """The remembered room counts of the days first..last (missing days are absent)."""
-    return {day: {key: _decode(values) for key, values in data.items()}
+    return {day: {key: decode_counts(values) for key, values in data.items()}
             for day, data in store.facts(ROOM_COUNTS, first, last).items()}
 
 
@@ -165,20 +172,19 @@ def known_no_shows(store: FactStore, first: date, last: date,
     return found
 
 
-def known_use(store: FactStore, first: date, last: date) -> dict[date, DayUse]:
-    """The remembered use of the days first..last (missing days are absent)."""
-    return {day: DayUse({key: {h: s for h, s in pairs} for key, pairs in data["rooms"].items()},
-                        data["people"],
-                        {dept: _decode(values) for dept, values in data["departments"].items()})
-            for day, data in store.facts(ROOM_USE, first, last).items()}
+COUNT_FIELDS = _FIELDS  # the order of a stored counts vector
+NO_SHOWS_AT, NO_SHOW_TIME_AT = _FIELDS.index("no_shows"), _FIELDS.index("no_show_time")
+BOOKINGS_AT = _FIELDS.index("bookings")
 
 
-def _encode(counts: Counts) -> list[float]:
+def encode_counts(counts: Counts) -> list[float]:
+    """Counts as the stored vector (durations in seconds); vectors add field by field."""
     return [v.total_seconds() if isinstance(v, timedelta) else v
             for v in (getattr(counts, name) for name in _FIELDS)]
 
 
-def _decode(values: Sequence[float]) -> Counts:
+def decode_counts(values: Sequence[float]) -> Counts:
+    """The Counts of a stored vector (or of a sum of them)."""
     return Counts(*(timedelta(seconds=v) if name in _DURATIONS else int(v)
                     for name, v in zip(_FIELDS, values, strict=True)))
 

@@ -10,9 +10,11 @@ import pytest
 from bot.config import ConfigError, Settings, settings_from_dict
 from bot.dashboard import numbers
 from bot.dashboard.costs import room_costs
+from bot.dashboard.rollup import Layout
 from bot.directory.tree import Directory
 from bot.insights.incidents import Counts
-from tests.dashboard.test_numbers import SUNDAY
+from bot.insights.working_time import WorkingTime
+from tests.dashboard.test_numbers import SUNDAY, raw, weekly
 from tests.insights.test_usage import A_1F, ROOT, T2, T2_4F, T2_5F, A, room
 
 ROOMS = [room("Mercury", 8, T2_4F), room("Venus", 4, T2_5F), room("Everest", 12, T2_5F),
@@ -34,13 +36,15 @@ def test_the_most_specific_place_wins_and_unknown_keys_are_reported() -> None:
 def test_no_show_cost_per_building_and_floor() -> None:
     costs, _ = room_costs(DIRECTORY, 100.0, (("T2 · 5F", 200.0),))
     miss = Counts(bookings=2, no_shows=1, no_show_time=timedelta(hours=1.5))
-    by_day = {SUNDAY: {"omm_Venus": miss, "omm_Mercury": miss, "name:unknown": miss}}
+    by_day = raw({SUNDAY: {"omm_Venus": miss, "omm_Mercury": miss, "name:unknown": miss}})
+    layout = Layout.of(DIRECTORY, costs, 100.0, WorkingTime())
+    weeks = weekly(by_day, {}, layout)
     rows = {(r["kind"], r["name"]): r for r in
-            numbers.place_costs(by_day, numbers.Weeks(1, SUNDAY), DIRECTORY, costs)}
+            numbers.place_costs(weeks[SUNDAY - timedelta(days=6)], DIRECTORY)}
     assert rows[("floor", "T2 · 5F")]["cost"] == 300.0 and rows[("floor", "T2 · 4F")]["cost"] == 150.0
     assert rows[("building", "T2")]["cost"] == 450.0 and rows[("building", "T2")]["rooms"] == 3
     assert rows[("building", "A座")]["cost"] == 0.0
-    overview = numbers.overview(by_day, SUNDAY, costs, 100.0, {}, [], numbers.WorkingTime())
+    overview = numbers.overview(weeks, SUNDAY, layout)
     assert overview[0]["cost"] == 600.0  # the room known only by name costs the default
 
 

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.dashboard import numbers
 from bot.dashboard.downloads import table_file
-from bot.digest.facts import DayUse, NoShow
+from bot.dashboard.rollup import Layout, week_rollup
+from bot.digest.facts import NoShow, encode_counts
 from bot.directory.tree import Directory
 from bot.feishu.models import Room
 from bot.insights.incidents import Counts
@@ -21,6 +23,25 @@ def counts(bookings: int, no_shows: int, hours: float = 1.0) -> Counts:
                   booked=timedelta(hours=hours * bookings), no_show_time=timedelta(hours=hours * no_shows))
 
 
+def raw(by_day: dict[date, dict[str, Counts]]) -> dict[date, dict[str, list[float]]]:
+    """Room counts as the store keeps them."""
+    return {day: {key: encode_counts(c) for key, c in rooms.items()} for day, rooms in by_day.items()}
+
+
+def use_fact(hours: dict[str, dict[int, float]] | None = None, people: dict[str, list[int]] | None = None,
+             departments: dict[str, Counts] | None = None) -> dict[str, Any]:
+    """A day's room_use fact as the store keeps it."""
+    return {"rooms": {k: [x for h, s in v.items() for x in (h, s)] for k, v in (hours or {}).items()},
+            "people": people or {},
+            "departments": {d: encode_counts(c) for d, c in (departments or {}).items()}}
+
+
+def weekly(counts: dict[date, Any], uses: dict[date, Any], layout: Layout) -> dict[date, Any]:
+    days = set(counts) | set(uses)
+    mondays = {d - timedelta(days=d.weekday()) for d in days}
+    return {m: week_rollup(m, counts, uses, layout) for m in mondays}
+
+
 def test_weeks_end_on_the_last_sunday_and_the_window_before_touches_it() -> None:
     assert numbers.last_sunday(date(2025, 11, 18)) == SUNDAY  # a Tuesday
     assert numbers.last_sunday(date(2025, 11, 17)) == SUNDAY  # a Monday
@@ -32,10 +53,13 @@ def test_weeks_end_on_the_last_sunday_and_the_window_before_touches_it() -> None
 
 
 def test_the_overview_adds_the_windows_days_and_says_how_many_are_remembered() -> None:
-    by_day = {SUNDAY - timedelta(days=n): {"r1": counts(4, 1), "r2": counts(2, 0)} for n in range(10)}
-    uses = {day: DayUse({"r1": {10: 1800.0}}, {}, {}) for day in by_day}  # half of 10:00-11:00
-    rows = {row["weeks"]: row for row in numbers.overview(by_day, SUNDAY, {"r2": 50.0}, 100.0, uses,
-                                                          ["r1", "r2"], WorkingTime())}
+    by_day = raw({SUNDAY - timedelta(days=n): {"r1": counts(4, 1), "r2": counts(2, 0)}
+                  for n in range(10)})
+    uses = {day: use_fact({"r1": {10: 1800.0}}) for day in by_day}  # half of 10:00-11:00
+    directory = Directory([Room("r1", "Oslo", 6, "0"), Room("r2", "Rome", 6, "0")], [], "0")
+    layout = Layout.of(directory, {"r1": 100.0}, 100.0, WorkingTime())
+    rows = {row["weeks"]: row for row in numbers.overview(weekly(by_day, uses, layout), SUNDAY,
+                                                          layout)}
     assert rows[1]["totals"]["bookings"] == 42 and rows[1]["totals"]["no_shows"] == 7
     assert rows[1]["previous"]["bookings"] == 18 and rows[1]["known_days"] == 7  # 3 days before
     assert rows[1]["cost"] == 700.0 and rows[1]["totals"]["no_show_rate"] == round(100 * 7 / 42)
@@ -50,10 +74,10 @@ def test_the_overview_adds_the_windows_days_and_says_how_many_are_remembered() -
 def test_rooms_count_idle_weeks_and_sort_with_missing_values_last() -> None:
     directory = Directory([Room(rid, name, 6, "0") for rid, name in (("r1", "Oslo"), ("r2", "Rome"),
                                                                      ("r3", "Lima"))], [], "0")
-    by_day = {SUNDAY: {"r1": counts(3, 1)}, SUNDAY - timedelta(days=7): {"r2": counts(1, 0)}}
-    uses = {SUNDAY - timedelta(days=6): DayUse({"r1": {9: 3600.0}}, {"r1": [2, 3, 10]}, {})}
-    costs = {"r1": 10.0, "r2": 10.0, "r3": 10.0}
-    rows = numbers.rooms_table(by_day, numbers.Weeks(2, SUNDAY), directory, costs, uses, WorkingTime())
+    by_day = raw({SUNDAY: {"r1": counts(3, 1)}, SUNDAY - timedelta(days=7): {"r2": counts(1, 0)}})
+    uses = {SUNDAY - timedelta(days=6): use_fact({"r1": {9: 3600.0}}, {"r1": [2, 3, 10]})}
+    layout = Layout.of(directory, {"r1": 10.0, "r2": 10.0, "r3": 10.0}, 0.0, WorkingTime())
+    rows = numbers.rooms_table(by_day, uses, numbers.Weeks(2, SUNDAY), directory, layout)
     by_name = {r["name"]: r for r in rows}
     assert by_name["Oslo"]["utilisation"] == round(100 / 9, 1) and by_name["Rome"]["utilisation"] == 0
     assert by_name["Oslo"]["median_people"] == 3.0 and by_name["Oslo"]["fit"] == 50
@@ -71,14 +95,16 @@ def test_departments_and_people_only_when_allowed() -> None:
         NoShow(SUNDAY, "Li Lei", "Sales", "u1", "r1", "Oslo", start, start + timedelta(hours=1)),
         NoShow(SUNDAY, "Li Lei", "Sales", "u1", "r1", "Oslo", start, start + timedelta(minutes=30)),
         NoShow(SUNDAY, "Han Mei", "", "u2", "r1", "Oslo", start, start + timedelta(hours=2))]}
-    uses = {SUNDAY - timedelta(days=2): DayUse({}, {}, {"Sales": counts(5, 2), "": counts(1, 1)})}
-    shown = numbers.departments(misses, uses, numbers.Weeks(1, SUNDAY), people=True)
+    uses = {SUNDAY - timedelta(days=2): use_fact(departments={"Sales": counts(5, 2), "": counts(1, 1)})}
+    layout = Layout.of(Directory([], [], "0"), {}, 0.0, WorkingTime())
+    week = weekly({}, uses, layout)[SUNDAY - timedelta(days=6)]
+    shown = numbers.departments(week, misses, numbers.Weeks(1, SUNDAY), people=True)
     departments = {row["name"]: row for row in shown["departments"]}
     assert [row["name"] for row in shown["departments"]] == ["Sales", "—"]
     assert departments["Sales"]["bookings"] == 5 and departments["Sales"]["no_shows"] == 2
     assert departments["—"]["no_show_rate"] == 100
     assert shown["people"][0] == {"name": "Li Lei · Sales", "no_shows": 2, "no_show_hours": 1.5}
-    assert numbers.departments(misses, uses, numbers.Weeks(1, SUNDAY), people=False)["people"] == []
+    assert numbers.departments(week, misses, numbers.Weeks(1, SUNDAY), people=False)["people"] == []
 
 
 def test_a_table_downloads_as_csv_with_a_bom_and_as_xlsx() -> None:

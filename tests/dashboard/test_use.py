@@ -1,22 +1,27 @@
-"""The dashboard's utilisation, heatmap, head-counts and departments from remembered `room_use`
-facts equal what the usage card computes from the rows themselves (bot/insights/usage.py)."""
+"""The dashboard's utilisation, heatmap, head-counts and departments, from day facts as the store
+keeps them through week rollups, equal what the usage card computes from the rows themselves
+(bot/insights/usage.py)."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.dashboard import use
+from bot.dashboard import numbers, use
+from bot.dashboard.rollup import Layout, Rollup, week_rollup
 from bot.digest import facts
+from bot.directory.tree import Directory
 from bot.feishu.models import Reservation
 from bot.insights import usage
 from bot.insights.working_time import Window, WorkingTime
-from tests.insights.test_usage import SH, T2_4F, room
+from tests.insights.test_usage import ROOT, SH, T2, T2_4F, T2_5F, room
 
 MON = date(2025, 11, 17)
 WEEK = [MON + timedelta(days=n) for n in range(7)]
-ROOMS = [room("Mercury", 8), room("Venus", 4), room("Mars", 12, T2_4F)]
+ROOMS = [room("Mercury", 8), room("Venus", 4), room("Mars", 12, T2_5F)]
+DIRECTORY = Directory(ROOMS, [ROOT, T2, T2_4F, T2_5F], "root")
 STATUSES = [("预定成功", "已签到", ""), ("预定成功", "超时未签到", ""),
             ("已释放（手动释放）", "已签到", "已释放（手动释放）"),
             ("预定成功", "无需签到", "")]
@@ -42,27 +47,50 @@ def remembered(rows: list[Reservation]) -> dict[date, facts.DayUse]:
     return {day: reduced.use for day, reduced in facts.reduce_days(rows, WEEK, SH).items()}
 
 
+def stored(rows: list[Reservation], days: list[date] = WEEK) -> dict[str, dict[date, object]]:
+    """The facts of the days as the store would give them back (through JSON)."""
+    found: dict[str, dict[date, object]] = {name: {} for name in facts.FACTS}
+    for day, reduced in facts.reduce_days(rows, days, SH).items():
+        for name, data in facts.stored(reduced).items():
+            found[name][day] = json.loads(json.dumps(data))
+    return found
+
+
+OFFICE_HOURS = WorkingTime()
+
+
+def rolled(rows: list[Reservation], working: WorkingTime = OFFICE_HOURS,
+           days: list[date] = WEEK) -> Rollup:
+    kept = stored(rows, days)
+    layout = Layout.of(DIRECTORY, {}, 0.0, working)
+    return week_rollup(MON, kept[facts.ROOM_COUNTS], kept[facts.ROOM_USE], layout)
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(booking, max_size=25), st.sampled_from([WorkingTime(),
                                                         WorkingTime(time(8), time(20), frozenset(range(6)))]))
 def test_utilisation_and_heatmap_equal_the_usage_cards(specs: list, working: WorkingTime) -> None:
     rows = [as_row(spec) for spec in specs]
-    uses = remembered(rows)
+    week = rolled(rows, working)
     window = Window(WEEK[0], WEEK[-1], datetime.combine(WEEK[-1] + timedelta(days=1), time(8), SH),
                     working)
     measured = usage.measure(rows, ROOMS, window)
-    keys = [r.room_id for r in ROOMS]
-    assert use.pct(use.utilisation(uses, WEEK, keys, working)) == \
-        use.pct(usage.group(measured).utilisation)
+    assert use.pct(week.utilisation(week.tenant, working)) == use.pct(usage.group(measured).utilisation)
+    for level in (T2, T2_4F, T2_5F):  # the building and each floor
+        mine = [u for u in measured if level.level_id in (u.room.level_id, *u.room.path)]
+        assert use.pct(week.utilisation(week.group(level.level_id), working)) == \
+            use.pct(usage.group(mine).utilisation)
+    table = {r["name"]: r for r in numbers.rooms_table(
+        stored(rows)[facts.ROOM_COUNTS], stored(rows)[facts.ROOM_USE], numbers.Weeks(1, WEEK[-1]),
+        DIRECTORY, Layout.of(DIRECTORY, {}, 0.0, working))}
     for one in measured:
-        assert use.pct(use.utilisation(uses, WEEK, [one.room.room_id], working)) == \
-            use.pct(one.utilisation)
+        assert table[one.room.name]["utilisation"] == use.pct(one.utilisation)
     for weekday in sorted(working.days):
         day = WEEK[weekday]
         one_day = usage.measure(rows, ROOMS, Window(day, day, window.now, working))
         expected = [use.pct(share) for _, share in usage.peak_hours(one_day, Window(day, day, window.now,
                                                                                      working))]
-        cells = [c["value"] for c in use.heatmap(uses, WEEK, keys, working) if c["weekday"] == weekday]
+        cells = [c["value"] for c in week.heatmap(week.tenant, working) if c["weekday"] == weekday]
         assert cells == expected
 
 
@@ -83,27 +111,32 @@ def test_a_half_hour_working_day_counts_its_hours_in_proportion() -> None:
     working = WorkingTime(time(9, 30), time(18))
     assert use.hour_weights(working)[9] == 0.5 and use.working_seconds(working) == 8.5 * 3600
     rows = [as_row((0, 0, 10 * 4, 4, 0, 0, 1, ""))]  # 10:00-11:00 in one of three rooms
-    share = use.utilisation(remembered(rows), WEEK, [r.room_id for r in ROOMS], working)
+    week = rolled(rows, working)
+    share = week.utilisation(week.tenant, working)
     assert share is not None and abs(share - 3600 / (3 * 5 * 8.5 * 3600)) < 1e-12
 
 
 def test_head_counts_medians_and_departments() -> None:
     rows = [as_row((d, 0, 40, 4, s, 1, n, dept)) for d, s, n, dept in
             [(0, 0, 2, "研发"), (1, 1, 6, "研发"), (2, 1, 4, "销售"), (3, 2, 9, "销售")]]
-    uses = remembered(rows)
-    people = use.head_counts(uses, WEEK)
-    assert people[ROOMS[0].room_id] == [2, 6, 4, 9] and use.median_people([2, 6, 4, 9]) == 5.0
-    assert use.median_people([]) is None
-    depts = {row["name"]: row for row in use.departments(uses, WEEK)}
+    kept = stored(rows)
+    table = {r["name"]: r for r in numbers.rooms_table(
+        kept[facts.ROOM_COUNTS], kept[facts.ROOM_USE], numbers.Weeks(1, WEEK[-1]), DIRECTORY,
+        Layout.of(DIRECTORY, {}, 0.0, WorkingTime()))}
+    assert table["Mercury"]["median_people"] == 5.0 and table["Mercury"]["fit"] == round(100 * 5 / 8)
+    assert table["Venus"]["median_people"] is None and use.median_people([]) is None
+    shown = numbers.departments(rolled(rows), {}, numbers.Weeks(1, WEEK[-1]), people=False)
+    depts = {row["name"]: row for row in shown["departments"]}
     assert depts["研发"]["no_shows"] == 1 and depts["销售"]["no_shows"] == 1
     assert depts["销售"]["early_releases"] == 1 and depts["销售"]["bookings"] == 2
 
 
 def test_days_not_remembered_are_left_out_of_the_denominator() -> None:
     rows = [as_row((0, 0, 9 * 4, 36, 0, 0, 1, ""))]  # Monday 09:00-18:00 in Mercury
-    uses = remembered(rows)
-    only_monday = {MON: uses[MON]}
-    keys = [ROOMS[0].room_id]
-    assert use.utilisation(only_monday, WEEK, keys, WorkingTime()) == 1.0
-    assert use.utilisation(uses, WEEK, keys, WorkingTime()) == 0.2
-    assert use.utilisation({}, WEEK, keys, WorkingTime()) is None
+    floor = T2_4F.level_id  # Mercury and Venus
+    only_monday = rolled(rows, days=[MON])
+    assert only_monday.utilisation(only_monday.group(floor), WorkingTime()) == 0.5
+    week = rolled(rows)
+    assert week.utilisation(week.group(floor), WorkingTime()) == 0.1
+    nothing = rolled(rows, days=[])
+    assert nothing.utilisation(nothing.tenant, WorkingTime()) is None
