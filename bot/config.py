@@ -156,6 +156,7 @@ class DashboardSettings:
     # sandbox's own page when feishu.domain is a local sandbox).
     authorize_url: str = ""
     session_hours: float = 8.0  # a sign-in lasts this long
+    rooms_per_page: int = 200  # rows of the rooms table on the page (downloads have every room)
     cost_per_room_hour: float = 0.0  # what an hour of a room costs, for "cost of no-shows"
     # Other costs for some places: {"T2" = 150, "T2 · 5F" = 200, "Everest" = 300}, keyed by a
     # building's name, a floor's label as cards show it, a room's name, or a level or room id;
@@ -326,6 +327,8 @@ def _validate_dashboard(dashboard: DashboardSettings) -> None:
         raise ConfigError("dashboard.session_hours must be between 0.25 and 168")
     if dashboard.cost_per_room_hour < 0:
         raise ConfigError("dashboard.cost_per_room_hour must be 0 or more")
+    if not 10 <= dashboard.rooms_per_page <= 10000:
+        raise ConfigError("dashboard.rooms_per_page must be between 10 and 10000")
     negative = [place for place, cost in dashboard.cost_per_place if cost < 0]
     if negative:
         raise ConfigError(f"dashboard.cost_per_place must be 0 or more: {negative}")

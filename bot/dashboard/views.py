@@ -11,7 +11,7 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Hashable
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +22,7 @@ from bot.dashboard.costs import room_costs
 from bot.dashboard.downloads import TYPES, table_file
 from bot.dashboard.rollup import Layout, RollupCache
 from bot.digest import facts
+from bot.digest.history import backfill_progress
 from bot.directory.tree import Directory
 from bot.feishu.errors import FeishuError
 from bot.feishu.models import RoomLevel
@@ -57,6 +58,7 @@ DEPARTMENT_COLUMNS: Columns = (
 PEOPLE_COLUMNS: Columns = (("name", "预定人", "Person"), ("no_shows", "未签到", "No-shows"),
                            ("no_show_hours", "空占小时", "No-show h"))
 WEEK_CHOICES = (1, 4, 13, 52)
+BACKFILL_SILENT = timedelta(minutes=10)  # a backfill not heard of this long has stopped
 
 
 def dashboard_blueprint(responder: Responder, warm: bool = False) -> Blueprint:
@@ -149,8 +151,9 @@ def dashboard_blueprint(responder: Responder, warm: bool = False) -> Blueprint:
         view = _View(responder, history)
         column, descending = request.args.get("sort", ""), request.args.get("desc") == "1"
         rows = numbers.sort_rows(view.rooms(), column, descending)
-        return view.page("admin_rooms.html", "rooms", rows=rows, columns=ROOM_COLUMNS,
-                         sort=column, desc=descending)
+        shown = None if request.args.get("rows") == "all" else settings.dashboard.rooms_per_page
+        return view.page("admin_rooms.html", "rooms", rows=rows[:shown],
+                         total=len(rows), columns=ROOM_COLUMNS, sort=column, desc=descending)
 
     @pages.get("/people")
     def people() -> Any:
@@ -377,6 +380,15 @@ class _View:
             return PEOPLE_COLUMNS, groups["people"]
         return DEPARTMENT_COLUMNS, groups["departments"]
 
+    def backfill(self) -> dict[str, Any] | None:
+        """The running or interrupted backfill, for the progress line (None when done or none)."""
+        found = backfill_progress(self.responder.store)
+        if not found or found.get("finished") and found["done"] >= found["total"]:
+            return None
+        at = datetime.fromisoformat(found["at"])
+        stale = self.responder.now() - at > BACKFILL_SILENT
+        return {**found, "at": at, "stopped": bool(found.get("finished")) or stale}
+
     def coverage(self) -> date | None:
         days = self.responder.store.fact_days(facts.ROOM_COUNTS, EARLIEST, self.last)
         return min(days) if days else None
@@ -387,7 +399,8 @@ class _View:
             template, tab=tab, lang=self.lang, weeks=self.weeks, choices=WEEK_CHOICES,
             window=self.window, since=self.coverage(), currency=dashboard.currency,
             cost_per_hour=dashboard.cost_per_room_hour or any(c for _, c in dashboard.cost_per_place),
-            unknown_places=self.unknown_places, admin=session.get("name", ""),
+            unknown_places=self.unknown_places, backfill=self.backfill(),
+            admin=session.get("name", ""),
             csrf=signin.csrf_token(), path=request.full_path.rstrip("?"),
             t=lambda zh, en: zh if self.lang == "zh" else en, **data)
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot.digest import facts
 from bot.digest.fetch import DigestDataError, Progress, read_chunks
@@ -92,10 +93,33 @@ def backfill(responder: Responder, weeks: int,
     missing = [day for day in facts.days_between(first, last)
                if day not in known and facts.is_final(day, now)]
     done: list[date] = []
-    report = on_days or (lambda _done, _total: None)
-    report(0, len(missing))
-    for lo, hi in _runs(missing):
-        for chunk in read_and_remember(responder, lo, hi, lambda _message: None):
-            done += [day for day, _counts, _misses in chunk]
-            report(len(done), len(missing))
+    told = on_days or (lambda _done, _total: None)
+
+    def report(count: int, finished: bool = False) -> None:
+        told(count, len(missing))
+        note_progress(responder.store, count, len(missing), responder.now(), finished)
+
+    report(0)
+    try:
+        for lo, hi in _runs(missing):
+            for chunk in read_and_remember(responder, lo, hi, lambda _message: None):
+                done += [day for day, _counts, _misses in chunk]
+                report(len(done))
+    finally:
+        report(len(done), finished=True)
     return done
+
+
+BACKFILL_PROGRESS = "backfill_progress"  # a day fact of one sentinel day: the last backfill's state
+PROGRESS_DAY = date(1970, 1, 1)
+
+
+def note_progress(store: Any, done: int, total: int, now: datetime, finished: bool) -> None:
+    """Remember how far the running (or last) backfill got, for the dashboard's progress line."""
+    store.put_fact(BACKFILL_PROGRESS, PROGRESS_DAY, {"done": done, "total": total,
+                                                     "at": now.isoformat(), "finished": finished})
+
+
+def backfill_progress(store: Any) -> dict[str, Any] | None:
+    """The last backfill's {done, total, at, finished}, or None if none ran."""
+    return store.facts(BACKFILL_PROGRESS, PROGRESS_DAY, PROGRESS_DAY).get(PROGRESS_DAY)

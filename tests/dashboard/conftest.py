@@ -52,7 +52,7 @@ def start_dashboard(sandbox: Sandbox, tmp_path: Path, names: str = "all") -> Das
                         storage=StorageSettings(f"sqlite:///{tmp_path / 'dash.db'}"),
                         privacy=PrivacySettings(reserver_names=names),
                         dashboard=DashboardSettings(enabled=True, admins=(admin.open_id,),
-                                                    cost_per_room_hour=120.0,
+                                                    cost_per_room_hour=120.0, rooms_per_page=25,
                                                     cost_per_place=(("T2", 200.0), ("Atlantis", 1.0))))
     responder = Responder.build(settings, clock=lambda: NOW)
     server = BackgroundServer(create_app(settings, responder)).start()

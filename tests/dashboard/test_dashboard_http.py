@@ -6,15 +6,20 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import requests
 from python_calamine import CalamineWorkbook
 
+from bot.dashboard import numbers
+from bot.dashboard.views import History
+from bot.digest.history import note_progress
 from bot.digest.weekly import run_weekly_digests
 from bot.insights import incidents, outcomes
 from tests.dashboard.conftest import (
     LAST_SUNDAY,
+    NOW,
     Dashboard,
     query_of,
     remember_weeks,
@@ -107,7 +112,11 @@ def test_the_last_week_on_the_page_is_the_weekly_cards_week(dashboard: Dashboard
 
 def test_the_rooms_table_adds_up_sorts_and_downloads(dashboard: Dashboard) -> None:
     http = admin_session(dashboard)
-    page = http.get(dashboard.url + "rooms?weeks=4&sort=no_shows&desc=1").text
+    first = http.get(dashboard.url + "rooms?weeks=4&sort=no_shows&desc=1").text
+    assert len(re.findall(r"<tr data-room=", first)) == 25  # [dashboard] rooms_per_page
+    assert "Showing 25 of 60 rooms" in first and 'id="rooms-all"' in first
+    page = http.get(dashboard.url + "rooms?weeks=4&sort=no_shows&desc=1&rows=all").text
+    assert 'id="rooms-more"' not in page
     counts = [int(n) for n in re.findall(r'data-key="no_shows">(\d+)<', page)]
     assert counts == sorted(counts, reverse=True) and len(counts) == len(dashboard.responder.directory.get().rooms)
     overview = http.get(dashboard.url + "?weeks=4").text
@@ -167,3 +176,32 @@ def test_costs_by_building_and_floor_and_unknown_cost_places(dashboard: Dashboar
     sheet = http.get(dashboard.url + "places.csv?weeks=4")
     assert sheet.status_code == 200 and sheet.content.decode("utf-8-sig").startswith("Kind,Place,Rooms")
 
+
+
+def test_warming_up_sums_every_week_the_overview_compares_once(dashboard: Dashboard) -> None:
+    history = History(dashboard.responder)
+    history.warm(dashboard.responder)
+    assert history.rollups.built == 2 * 52  # the last 52 weeks and the 52 before them
+    layout, _ = history.layout(dashboard.responder.directory.get(), dashboard.responder.settings)
+    last = numbers.last_sunday(dashboard.responder.now().date())
+    history.rollups.weeks(numbers.Weeks(13, last).mondays(), layout)
+    assert history.rollups.built == 2 * 52  # nothing summed again
+    table = history.rooms_table(numbers.Weeks(4, last), dashboard.responder.directory.get(), layout)
+    assert history.rooms_table(numbers.Weeks(4, last), dashboard.responder.directory.get(),
+                               layout) is table
+
+
+def test_a_running_or_stopped_backfill_shows_a_progress_line(dashboard: Dashboard) -> None:
+    http = admin_session(dashboard)
+    store = dashboard.responder.store
+    try:
+        note_progress(store, 3, 14, NOW, finished=False)
+        line = re.search(r'id="backfill">([^<]*)<', http.get(dashboard.url + "rooms").text)
+        assert line and "Reading history: 3 of 14 days (at 09:00)" in line.group(1)
+        note_progress(store, 5, 14, NOW - timedelta(hours=1), finished=False)  # heard of no more
+        assert "A backfill stopped at 5 of 14 days" in http.get(dashboard.url).text
+        note_progress(store, 6, 14, NOW, finished=True)  # ended by an error
+        assert "A backfill stopped at 6 of 14 days" in http.get(dashboard.url + "people").text
+    finally:
+        note_progress(store, 14, 14, NOW, finished=True)
+    assert 'id="backfill"' not in http.get(dashboard.url).text

@@ -11,10 +11,18 @@ import pytest
 
 from bot.config import Settings, StorageSettings
 from bot.digest import facts
-from bot.digest.fetch import fetch_rows, plan_chunks
-from bot.digest.history import LOOK_BACK_DAYS, backfill, fill_history, missing_days
+from bot.digest.fetch import DigestDataError, fetch_rows, plan_chunks
+from bot.digest.history import (
+    LOOK_BACK_DAYS,
+    backfill,
+    backfill_progress,
+    fill_history,
+    missing_days,
+    note_progress,
+)
 from bot.digest.run import fetch_day_data, run_digests
 from bot.digest.weekly import run_weekly_digests
+from bot.feishu.errors import FeishuError
 from bot.respond import Responder
 from bot.sandbox import Sandbox
 from bot.store import Store
@@ -145,5 +153,22 @@ def test_backfill_remembers_the_missing_finished_days_with_progress(responder: R
     more = backfill(responder, 3, lambda done, total: seen.append((done, total)))
     assert len(more) == 14 and more[-1] == NOW.date() - timedelta(days=8)  # only what was missing
     assert seen[0] == (0, 14) and seen[-1] == (14, 14)  # a step after each read
+    assert backfill_progress(responder.store) == {"done": 14, "total": 14, "finished": True,
+                                                  "at": NOW.isoformat()}  # the dashboard's line
     assert len(facts.remembered_days(responder.store, NOW.date() - timedelta(days=21), NOW.date())) == 21
     assert backfill(responder, 3) == [] and reads(responder) > 0
+
+
+def test_an_interrupted_backfill_says_how_far_it_got(sb: Sandbox, responder: Responder) -> None:
+    sb.faults.export_failure = "internal error"
+    sb.faults.inject("/vc/v1/resource_reservation_list", "server_error", times=1000)
+    try:  # nothing can be read: the backfill raises, and its last state says where it stopped
+        with pytest.raises((DigestDataError, FeishuError)):
+            backfill(responder, 2)
+    finally:
+        sb.faults.export_failure = ""
+        sb.faults.clear()
+    assert backfill_progress(responder.store) == {"done": 0, "total": 14, "finished": True,
+                                                  "at": NOW.isoformat()}
+    note_progress(responder.store, 3, 14, NOW, finished=False)  # one still running
+    assert backfill_progress(responder.store)["finished"] is False
