@@ -10,31 +10,9 @@ set -u
 RENDERER="$(cd "$(dirname "$0")/.." && pwd)/tests/render/vchart"
 FONT=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-apt_install() {
-    # apt_install PACKAGE...: as root or with passwordless sudo; says why not and returns 1 otherwise.
-    if ! command -v apt-get >/dev/null 2>&1; then
-        echo "ensure_chart_tools: no apt-get on this machine; install $* yourself (the chart test will be skipped)"
-        return 1
-    fi
-    if [ "$(id -u)" -eq 0 ]; then
-        SUDO=""
-    elif sudo -n true 2>/dev/null; then
-        SUDO="sudo -n"
-    else
-        echo "ensure_chart_tools: not root and no passwordless sudo; run 'apt-get install $*' as root" \
-             "(the chart test will be skipped)"
-        return 1
-    fi
-    echo "ensure_chart_tools: installing Debian's $* ..."
-    if [ -z "${APT_UPDATED:-}" ]; then
-        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && APT_UPDATED=1
-    fi
-    if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null; then
-        echo "ensure_chart_tools: apt-get could not install $* (no network or repository?);" \
-             "the chart test will be skipped"
-        return 1
-    fi
-}
+WHO=ensure_chart_tools
+SKIPPED="the chart test will be skipped"
+. "$(dirname "$0")/apt_install.sh"
 
 if [ -f "$FONT" ]; then
     echo "ensure_chart_tools: CJK font found: $FONT"

@@ -7,31 +7,9 @@
 # fails instead).
 set -u
 
-apt_install() {
-    # apt_install PACKAGE...: as root or with passwordless sudo; says why not and returns 1 otherwise.
-    if ! command -v apt-get >/dev/null 2>&1; then
-        echo "ensure_chromium: no apt-get on this machine; install $* yourself (the browser test will be skipped)"
-        return 1
-    fi
-    if [ "$(id -u)" -eq 0 ]; then
-        SUDO=""
-    elif sudo -n true 2>/dev/null; then
-        SUDO="sudo -n"
-    else
-        echo "ensure_chromium: not root and no passwordless sudo; run 'apt-get install $*' as root" \
-             "(the browser test will be skipped)"
-        return 1
-    fi
-    echo "ensure_chromium: installing Debian's $* ..."
-    if [ -z "${APT_UPDATED:-}" ]; then
-        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && APT_UPDATED=1
-    fi
-    if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null; then
-        echo "ensure_chromium: apt-get could not install $* (no network or repository?);" \
-             "the browser test will be skipped"
-        return 1
-    fi
-}
+WHO=ensure_chromium
+SKIPPED="the browser test will be skipped"
+. "$(dirname "$0")/apt_install.sh"
 
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     apt_install chromium chromium-driver || exit 0
