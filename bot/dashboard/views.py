@@ -70,7 +70,7 @@ def dashboard_blueprint(responder: Responder, warm: bool = False) -> Blueprint:
                       static_folder="static", static_url_path="/static")
     history = History(responder)
     if warm:
-        threading.Thread(target=history.warm, args=(responder,), name="dashboard-warm",
+        threading.Thread(target=history.keep_warm, args=(responder,), name="dashboard-warm",
                          daemon=True).start()
 
     @pages.before_request
@@ -191,6 +191,7 @@ class History:
         self.rollups = RollupCache(responder.store)
         self._tables: OrderedDict[Hashable, Any] = OrderedDict()
         self._layout: tuple[Hashable, Directory, Layout, list[str]] | None = None
+        self.made = 0  # rooms tables and no-show lists computed (for tests and logs)
         self._lock = threading.Lock()
 
     def layout(self, directory: Directory, settings: Any) -> tuple[Layout, list[str]]:
@@ -207,18 +208,32 @@ class History:
             self._layout = (key, directory, layout, unknown)
         return layout, unknown
 
+    WARM_EVERY = 300.0  # seconds between looks for new weeks or days to sum ahead of a visit
+
+    def keep_warm(self, responder: Responder) -> None:
+        """`warm` now and every WARM_EVERY seconds (a new week, a backfilled day), for good."""
+        while True:
+            self.warm(responder)
+            time.sleep(self.WARM_EVERY)
+
     def warm(self, responder: Responder) -> None:
-        """Sum every week the overview shows and the default rooms table (errors only logged:
-        the pages compute whatever is missing themselves)."""
+        """Compute ahead what the pages read: every week the overview compares, the rooms table
+        of each window choice and, when names may show, its no-shows. What is already kept costs
+        only its key. Errors are only logged: the pages compute whatever is missing themselves."""
         try:
             directory = responder.directory.get()
             layout, _ = self.layout(directory, responder.settings)
             last = numbers.last_sunday(responder.now().date())
-            began = time.monotonic()
+            began, built = time.monotonic(), self.rollups.built
             self.rollups.weeks(numbers.Weeks(2 * max(numbers.WINDOWS), last).mondays(), layout)
-            self.rooms_table(numbers.Weeks(4, last), directory, layout)
-            log.info("dashboard: %d weeks summed in %.1f s", self.rollups.built,
-                     time.monotonic() - began)
+            for weeks in WEEK_CHOICES:
+                window = numbers.Weeks(weeks, last)
+                self.rooms_table(window, directory, layout)
+                if responder.settings.privacy.reserver_names == "all":
+                    self.no_shows(window, responder.settings.bot.tz)
+            if self.rollups.built > built:
+                log.info("dashboard: %d weeks summed, rooms tables made in %.1f s",
+                         self.rollups.built - built, time.monotonic() - began)
         except Exception:  # a failed warm-up only makes the first page slower
             log.exception("dashboard: summing the remembered weeks failed")
 
@@ -248,6 +263,7 @@ class History:
                 return self._tables[key]
         found = compute()
         with self._lock:
+            self.made += 1
             self._tables[key] = found
             while len(self._tables) > self.ROOM_TABLES:
                 self._tables.popitem(last=False)
