@@ -13,7 +13,7 @@ import requests
 from python_calamine import CalamineWorkbook
 
 from bot.dashboard import numbers
-from bot.dashboard.views import History
+from bot.dashboard.kept import History
 from bot.digest.history import note_progress
 from bot.digest.weekly import run_weekly_digests
 from bot.insights import incidents, outcomes
