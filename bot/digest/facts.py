@@ -96,9 +96,14 @@ def day_use(rows: Sequence[Reservation], day: date, tz: tzinfo) -> DayUse:
     spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
     people: dict[str, list[int]] = defaultdict(list)
     by_department: dict[str, list[Reservation]] = defaultdict(list)
+    released: dict[tuple[str, str], bool] = {}  # the status strings repeat: look each pair up once
     for row in rows:
         key = room_key(row)
-        spans[key].append((row.start.timestamp(), usage.held_end(row).timestamp()))
+        statuses = (row.reservation_status, row.release_early)
+        if statuses not in released:
+            released[statuses] = usage.is_released(row)
+        spans[key].append((row.start.timestamp(),
+                           usage.held_end(row, released[statuses]).timestamp()))
         people[key].append(row.accepted or row.guests)
         by_department[row.department.strip()].append(row)
     midnight = datetime.combine(day, time(0), tz).timestamp()

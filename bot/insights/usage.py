@@ -155,15 +155,21 @@ def _room_ids(rows: Iterable[Reservation],
 
 def _classify(row: Reservation) -> tuple[bool, str]:
     """(released with any release status, "used" / "ghost" / "") from the row's status strings."""
-    released = bool({norm(row.reservation_status), norm(row.release_early)}
-                     & _RELEASED)
+    released = is_released(row)
     result = outcome(row)
     return released, "used" if result in _USED else "ghost" if result == "no_show" else ""
 
 
-def held_end(row: Reservation) -> datetime:
-    """When a booking stopped holding its room: its release time when released early, else its end."""
-    released, _ = _classify(row)
+def is_released(row: Reservation) -> bool:
+    """Whether the row's statuses say it was released (any release status)."""
+    return bool({norm(row.reservation_status), norm(row.release_early)} & _RELEASED)
+
+
+def held_end(row: Reservation, released: bool | None = None) -> datetime:
+    """When a booking stopped holding its room: its release time when released early, else its
+    end (`released`: is_released(row), when the caller knows it already)."""
+    if released is None:
+        released = is_released(row)
     if released and row.release_time is not None and row.release_time < row.end:
         return row.release_time
     return row.end
