@@ -28,7 +28,7 @@ class History:
     (each keyed by what it was computed from, so a newly remembered day or a changed directory
     or config is seen at once)."""
 
-    ROOM_TABLES = 8  # rooms tables and no-show lists kept at once
+    ROOM_TABLES = 12  # rooms tables and people lists kept at once (4 windows of each, and spares)
 
     def __init__(self, responder: Responder) -> None:
         self.store = responder.store
@@ -74,7 +74,7 @@ class History:
                 window = numbers.Weeks(weeks, last)
                 self.rooms_table(window, directory, layout)
                 if responder.settings.privacy.reserver_names == "all":
-                    self.no_shows(window, responder.settings.bot.tz)
+                    self.people(window, responder.settings.bot.tz)
             if self.rollups.built > built:
                 log.info("dashboard: %d weeks summed, rooms tables made in %.1f s",
                          self.rollups.built - built, time.monotonic() - began)
@@ -90,11 +90,21 @@ class History:
             self.store.facts(facts.ROOM_COUNTS, window.first, window.last),
             self.store.facts(facts.ROOM_USE, window.first, window.last), window, directory, layout))
 
-    def no_shows(self, window: numbers.Weeks, tz: Any) -> dict[date, list[facts.NoShow]]:
-        """The window's remembered no-shows, kept until a day of them is remembered again."""
-        key = ("no_shows", window, self._known(window, facts.NO_SHOW_ROWS), str(tz))
-        return self._kept(key, lambda: facts.known_no_shows(self.store, window.first, window.last,
-                                                            tz))
+    def people(self, window: numbers.Weeks, tz: Any) -> list[dict[str, Any]]:
+        """The window's bookers with their no-shows and early releases (numbers.people), kept
+        until a day of the window is remembered again (only the rows are kept, not the no-shows)."""
+        key = ("people", window, self._known(window, facts.NO_SHOW_ROWS, facts.ROOM_USE), str(tz))
+
+        def add_up() -> list[dict[str, Any]]:
+            misses = facts.known_no_shows(self.store, window.first, window.last, tz)
+            releasers: dict[str, list[float]] = {}
+            for day_use in self.store.facts(facts.ROOM_USE, window.first, window.last).values():
+                for who, (n, secs) in day_use.get("releasers", {}).items():
+                    mine = releasers.setdefault(who, [0, 0.0])
+                    mine[0] += n
+                    mine[1] += secs
+            return numbers.people([n for found in misses.values() for n in found], releasers)
+        return self._kept(key, add_up)
 
     def _known(self, window: numbers.Weeks, *names: str) -> tuple[frozenset[date], ...]:
         return tuple(frozenset(self.store.fact_days(name, window.first, window.last))

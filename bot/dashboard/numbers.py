@@ -28,7 +28,6 @@ from bot.insights.working_time import WorkingTime
 WINDOWS = (1, 4, 13, 52)  # weeks the overview compares
 WEEK = timedelta(days=7)
 Weekly = Mapping[date, Rollup]  # week rollups by Monday
-DayNoShows = Mapping[date, Sequence[NoShow]]
 
 
 @dataclass(frozen=True)
@@ -126,27 +125,27 @@ def place_costs(found: Rollup, directory: Directory) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (-r["cost"], -r["no_show_hours"], r["kind"], r["name"]))
 
 
-def departments(found: Rollup, no_shows: DayNoShows, window: Weeks,
-                people: bool) -> dict[str, list[dict[str, Any]]]:
-    """Bookings, no-shows and early releases by department (most no-shows first), and no-shows by
-    person when `people` (privacy allows names)."""
+def departments(found: Rollup) -> list[dict[str, Any]]:
+    """Bookings, no-shows and early releases by department, most no-shows first."""
     groups = [{"name": dept, **totals_data(facts.decode_counts(values))}
               for dept, values in found.departments.items()]
-    misses = [n for day in window.days() for n in no_shows.get(day, ())]
-    return {"departments": sorted(groups, key=lambda r: (-r["no_shows"], -r["early_releases"],
-                                                         r["name"])),
-            "people": _grouped(misses, lambda n: f"{n.reserver} · {n.department}" if n.department
-                               else n.reserver) if people else []}
+    return sorted(groups, key=lambda r: (-r["no_shows"], -r["early_releases"], r["name"]))
 
 
-def _grouped(misses: Sequence[NoShow], key: Any) -> list[dict[str, Any]]:
+def people(misses: Sequence[NoShow], releasers: Mapping[str, Sequence[float]]) -> list[dict[str, Any]]:
+    """Per booker: no-shows and their hours, early releases and the hours they gave back
+    (`releasers`: {booker: [early releases, seconds given back]}); most no-shows first."""
     counts: Counter[str] = Counter()
     hours: Counter[str] = Counter()
     for miss in misses:
-        counts[key(miss)] += 1
-        hours[key(miss)] += (miss.end - miss.start).total_seconds() / 3600
-    return [{"name": name, "no_shows": n, "no_show_hours": round(hours[name], 1)}
-            for name, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+        who = facts.booker(miss.reserver, miss.department)
+        counts[who] += 1
+        hours[who] += (miss.end - miss.start).total_seconds() / 3600
+    rows = [{"name": who, "no_shows": counts[who], "no_show_hours": round(hours[who], 1),
+             "early_releases": int(releasers.get(who, (0, 0))[0]),
+             "reclaimed_hours": round(releasers.get(who, (0, 0))[1] / 3600, 1)}
+            for who in set(counts) | set(releasers)]
+    return sorted(rows, key=lambda r: (-r["no_shows"], -r["early_releases"], r["name"]))
 
 
 def rooms_table(counts: Mapping[date, Mapping[str, Sequence[float]]],

@@ -53,7 +53,9 @@ DEPARTMENT_COLUMNS: Columns = (
     ("no_show_hours", "空占小时", "No-show h"), ("early_releases", "提前释放", "Early releases"),
     ("reclaimed_hours", "回收小时", "Given back h"))
 PEOPLE_COLUMNS: Columns = (("name", "预定人", "Person"), ("no_shows", "未签到", "No-shows"),
-                           ("no_show_hours", "空占小时", "No-show h"))
+                           ("no_show_hours", "空占小时", "No-show h"),
+                           ("early_releases", "提前释放", "Early releases"),
+                           ("reclaimed_hours", "回收小时", "Given back h"))
 BACKFILL_SILENT = timedelta(minutes=10)  # a backfill not heard of this long has stopped
 
 
@@ -270,10 +272,10 @@ class _View:
 
     def people(self) -> dict[str, list[dict[str, Any]]]:
         names = self.settings.privacy.reserver_names == "all"
-        misses = self.history.no_shows(self.window, self.settings.bot.tz) if names else {}
         found = numbers.window_rollup(self.weekly(self.weeks), self.window, self.layout,
                                       levels=False)
-        return numbers.departments(found, misses, self.window, names)
+        return {"departments": numbers.departments(found),
+                "people": self.history.people(self.window, self.settings.bot.tz) if names else []}
 
     def people_charts(self, departments: list[dict[str, Any]]) -> list[dict[str, Any]]:
         t = self.t

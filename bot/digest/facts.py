@@ -75,12 +75,14 @@ class DayUse:
     `hours`: per room key, {clock hour: held seconds} (held as usage.py defines it: start to end,
     or to the release; overlaps once; clipped to the day); `people`: per room key, each booking's
     head-count (accepted, or invited when nobody accepted); `departments`: per department, the
-    `Counts` of the bookings its people made.
+    `Counts` of the bookings its people made; `releasers`: per booker, their early releases
+    (counted as `incidents.count` counts them) and the seconds they gave back.
     """
 
     hours: dict[str, dict[int, float]]
     people: dict[str, list[int]]
     departments: dict[str, Counts]
+    releasers: dict[str, list[float]]  # booker ("name · department"): [early releases, s given back]
 
 
 class DayFacts(NamedTuple):
@@ -97,7 +99,12 @@ def day_use(rows: Sequence[Reservation], day: date, tz: tzinfo) -> DayUse:
     people: dict[str, list[int]] = defaultdict(list)
     by_department: dict[str, list[Reservation]] = defaultdict(list)
     released: dict[tuple[str, str], bool] = {}  # the status strings repeat: look each pair up once
+    releasers: dict[str, list[float]] = {}
     for row in rows:
+        if outcomes.release_kind(row) and outcomes.outcome(row) != "no_show":
+            mine = releasers.setdefault(booker(row.reserver, row.department), [0, 0.0])
+            mine[0] += 1
+            mine[1] += outcomes.given_back(row).total_seconds()
         key = room_key(row)
         statuses = (row.reservation_status, row.release_early)
         if statuses not in released:
@@ -108,7 +115,13 @@ def day_use(rows: Sequence[Reservation], day: date, tz: tzinfo) -> DayUse:
         by_department[row.department.strip()].append(row)
     midnight = datetime.combine(day, time(0), tz).timestamp()
     return DayUse({key: usage.held_by_hour(found, midnight) for key, found in spans.items()},
-                  dict(people), {dept: count(found) for dept, found in by_department.items()})
+                  dict(people), {dept: count(found) for dept, found in by_department.items()},
+                  releasers)
+
+
+def booker(reserver: str, department: str) -> str:
+    """How the dashboard names a booker: "name · department", or the name alone."""
+    return f"{reserver} · {department}" if department else reserver
 
 
 def is_final(day: date, now: datetime) -> bool:
@@ -147,7 +160,8 @@ def stored(reduced: DayFacts) -> dict[str, Any]:
         ROOM_USE: {"rooms": {key: [v for h, s in sorted(hours.items()) for v in (h, round(s))]
                              for key, hours in use.hours.items()},
                    "people": use.people,
-                   "departments": {dept: encode_counts(c) for dept, c in use.departments.items()}},
+                   "departments": {dept: encode_counts(c) for dept, c in use.departments.items()},
+                   "releasers": {who: [n, round(secs)] for who, (n, secs) in use.releasers.items()}},
     }
 
 

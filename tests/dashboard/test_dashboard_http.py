@@ -133,7 +133,13 @@ def test_the_rooms_table_adds_up_sorts_and_downloads(dashboard: Dashboard) -> No
 
 def test_people_follow_the_privacy_setting(dash_sandbox, tmp_path: Path, dashboard: Dashboard) -> None:
     http = admin_session(dashboard)
-    assert 'id="people"' in http.get(dashboard.url + "people?weeks=4").text
+    shown = http.get(dashboard.url + "people?weeks=4").text
+    assert 'id="people"' in shown
+    people, departments = shown.split('id="people"')[1], shown.split('id="people"')[0]
+    for key in ("no_shows", "early_releases"):  # every booker's, added up, is every department's
+        by_person = sum(int(n) for n in re.findall(rf'data-key="{key}">(\d+)<', people))
+        by_department = sum(int(n) for n in re.findall(rf'data-key="{key}">(\d+)<', departments))
+        assert by_person == by_department > 0, key
     counts_only = start_dashboard(dash_sandbox, tmp_path, names="counts_only")
     try:
         remember_weeks(counts_only.responder, 4)
@@ -186,12 +192,12 @@ def test_warming_up_sums_every_week_the_overview_compares_once(dashboard: Dashbo
     last = numbers.last_sunday(dashboard.responder.now().date())
     history.rollups.weeks(numbers.Weeks(13, last).mondays(), layout)
     assert history.rollups.built == 2 * 52  # nothing summed again
-    assert history.made == 2 * 4  # each window's rooms table and no-shows (names may show here)
+    assert history.made == 2 * 4  # each window's rooms table and people (names may show here)
     directory = dashboard.responder.directory.get()
     for weeks in (1, 4, 13, 52):
         window = numbers.Weeks(weeks, last)
         history.rooms_table(window, directory, layout)
-        history.no_shows(window, dashboard.responder.settings.bot.tz)
+        history.people(window, dashboard.responder.settings.bot.tz)
     assert history.made == 2 * 4  # nothing made again
 
 

@@ -89,7 +89,7 @@ def test_rooms_count_idle_weeks_and_sort_with_missing_values_last() -> None:
     assert numbers.sort_rows(rows, "not a column; drop table", True) == rows
 
 
-def test_departments_and_people_only_when_allowed() -> None:
+def test_departments_and_bookers_with_their_no_shows_and_early_releases() -> None:
     start = datetime(2025, 11, 14, 10, tzinfo=TZ)
     misses = {SUNDAY - timedelta(days=2): [
         NoShow(SUNDAY, "Li Lei", "Sales", "u1", "r1", "Oslo", start, start + timedelta(hours=1)),
@@ -98,13 +98,18 @@ def test_departments_and_people_only_when_allowed() -> None:
     uses = {SUNDAY - timedelta(days=2): use_fact(departments={"Sales": counts(5, 2), "": counts(1, 1)})}
     layout = Layout.of(Directory([], [], "0"), {}, 0.0, WorkingTime())
     week = weekly({}, uses, layout)[SUNDAY - timedelta(days=6)]
-    shown = numbers.departments(week, misses, numbers.Weeks(1, SUNDAY), people=True)
-    departments = {row["name"]: row for row in shown["departments"]}
-    assert [row["name"] for row in shown["departments"]] == ["Sales", "—"]
+    releasers = {"Li Lei · Sales": [1, 1800.0], "Wang Fang": [2, 5400.0]}
+    departments = {row["name"]: row for row in numbers.departments(week)}
+    assert list(departments) == ["Sales", "—"]
     assert departments["Sales"]["bookings"] == 5 and departments["Sales"]["no_shows"] == 2
     assert departments["—"]["no_show_rate"] == 100
-    assert shown["people"][0] == {"name": "Li Lei · Sales", "no_shows": 2, "no_show_hours": 1.5}
-    assert numbers.departments(week, misses, numbers.Weeks(1, SUNDAY), people=False)["people"] == []
+    shown = numbers.people([n for found in misses.values() for n in found], releasers)
+    assert shown[0] == {"name": "Li Lei · Sales", "no_shows": 2, "no_show_hours": 1.5,
+                        "early_releases": 1, "reclaimed_hours": 0.5}
+    people = {row["name"]: row for row in shown}
+    assert people["Wang Fang"] == {"name": "Wang Fang", "no_shows": 0, "no_show_hours": 0,
+                                   "early_releases": 2, "reclaimed_hours": 1.5}  # releases only
+    assert [row["name"] for row in shown] == ["Li Lei · Sales", "Han Mei", "Wang Fang"]
 
 
 def test_a_table_downloads_as_csv_with_a_bom_and_as_xlsx() -> None:

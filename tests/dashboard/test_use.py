@@ -125,10 +125,11 @@ def test_head_counts_medians_and_departments() -> None:
         Layout.of(DIRECTORY, {}, 0.0, WorkingTime()))}
     assert table["Mercury"]["median_people"] == 5.0 and table["Mercury"]["fit"] == round(100 * 5 / 8)
     assert table["Venus"]["median_people"] is None and use.median_people([]) is None
-    shown = numbers.departments(rolled(rows), {}, numbers.Weeks(1, WEEK[-1]), people=False)
-    depts = {row["name"]: row for row in shown["departments"]}
+    depts = {row["name"]: row for row in numbers.departments(rolled(rows))}
     assert depts["研发"]["no_shows"] == 1 and depts["销售"]["no_shows"] == 1
     assert depts["销售"]["early_releases"] == 1 and depts["销售"]["bookings"] == 2
+    releasers = remembered(rows)[WEEK[3]].releasers  # the release on Thursday, by 张三 of 销售
+    assert releasers == {"张三 · 销售": [1, 55 * 60.0]}  # 10:00-11:00 released at 10:05
 
 
 def test_days_not_remembered_are_left_out_of_the_denominator() -> None:
