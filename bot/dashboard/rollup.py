@@ -133,6 +133,12 @@ class Layout:
         return cls(levels, dict(level_rooms), len(directory.rooms), dict(costs), default_cost,
                    working)
 
+    def empty(self, levels: bool = True) -> Rollup:
+        """A rollup of nothing yet, with the tenant's and (`levels`) each level's room count."""
+        return Rollup(tenant=Group(rooms=self.rooms),
+                      levels={lid: Group(rooms=n) for lid, n in self.level_rooms.items()}
+                      if levels else {})
+
     def home(self, key: str) -> str | None:
         """The group a room adds into first: its floor, else its building, "" on no level, and
         None for a key the directory does not know."""
@@ -155,8 +161,7 @@ def day_rollup(day: date, counts: Mapping[str, Sequence[float]] | None,
     Each room is added once, to its "home" (its floor, else its building; "" for a room of the
     directory on no level, None for a key the directory does not know); homes then add up into
     the levels above them and into the tenant."""
-    out = Rollup(tenant=Group(rooms=layout.rooms),
-                 levels={lid: Group(rooms=n) for lid, n in layout.level_rooms.items()})
+    out = layout.empty()
     homes: dict[str | None, Group] = {}
     if counts is not None:
         out.count_days = 1
@@ -201,8 +206,7 @@ def day_rollup(day: date, counts: Mapping[str, Sequence[float]] | None,
 def week_rollup(monday: date, counts: Mapping[date, Any], uses: Mapping[date, Any],
                 layout: Layout) -> Rollup:
     """The sum of the week's day rollups."""
-    out = Rollup(tenant=Group(rooms=layout.rooms),
-                 levels={lid: Group(rooms=n) for lid, n in layout.level_rooms.items()})
+    out = layout.empty()
     for n in range(7):
         day = monday + timedelta(days=n)
         if day in counts or day in uses:
@@ -213,9 +217,7 @@ def week_rollup(monday: date, counts: Mapping[date, Any], uses: Mapping[date, An
 def total(rollups: Iterable[Rollup], layout: Layout, levels: bool = True) -> Rollup:
     """The sum of several rollups (weeks into a window); without `levels`, only the tenant and
     the departments are summed (what the overview needs, at a fraction of the cost)."""
-    out = Rollup(tenant=Group(rooms=layout.rooms),
-                 levels={lid: Group(rooms=n) for lid, n in layout.level_rooms.items()}
-                 if levels else {})
+    out = layout.empty(levels)
     for one in rollups:
         out.add(one, levels)
     return out
