@@ -54,7 +54,7 @@ def booking_in_ten(bot: RunningBot, holder: Any, *, checkin: bool = True,
     now = bot.sandbox.now().replace(second=0, microsecond=0)
     start = now + timedelta(minutes=minutes)
     rooms = [r for r in bot.sandbox.calendar.open_rooms() if room_name(bot, r).isascii()]
-    busy = bot.responder.gateway.freebusy(rooms, now, start + timedelta(hours=2))
+    busy = bot.responder.gateway.freebusy(rooms, now, start + timedelta(hours=1))  # its own span
     room = next(r for r in rooms if not busy.get(r))
     uid = bot.sandbox.calendar.add_booking(room, start, start + timedelta(hours=1), holder.open_id,
                                            checkin=checkin)
