@@ -109,6 +109,7 @@ class BookingBook:
         self._room_ids = [r.room_id for r in directory.rooms]
         self._known = set(self._room_ids)
         self._days: OrderedDict[date, dict[str, list[Booking]]] = OrderedDict()
+        self._cancelled: set[tuple[str, str]] = set()  # (room id, uid) of generated bookings
         self._lock = threading.Lock()
 
     def day(self, day: date) -> dict[str, list[Booking]]:
@@ -127,12 +128,28 @@ class BookingBook:
                 self._days.move_to_end(day)
             cached = rooms.get(room_id)
         if cached is None:
-            cached = self._generate(day, room_id)
+            cached = [b for b in self._generate(day, room_id) if (room_id, b.uid) not in self._cancelled]
             if self.overlay is not None:
                 self.overlay.generated(cached)
             with self._lock:
                 rooms[room_id] = cached
         return cached
+
+    def cancel_between(self, room_id: str, start: int, end: int) -> list[Booking]:
+        """Cancel a room's generated bookings overlapping [start, end], as if their organisers had
+        cancelled them before anyone looked: they are gone from every read from now on."""
+        first = datetime.fromtimestamp(start, self.tz).date() - timedelta(days=1)
+        last = datetime.fromtimestamp(max(start, end), self.tz).date()
+        gone: list[Booking] = []
+        day = first
+        while day <= last:
+            bookings = self.room_day(day, room_id)
+            with self._lock:
+                gone += [b for b in bookings if b.overlaps(start, end)]
+                self._cancelled.update((room_id, b.uid) for b in gone)
+                bookings[:] = [b for b in bookings if not b.overlaps(start, end)]
+            day += timedelta(days=1)
+        return gone
 
     def cached(self, room_id: str) -> list[Booking]:
         """One room's bookings on the days generated so far (for finding a uid)."""

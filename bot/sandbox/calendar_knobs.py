@@ -139,6 +139,13 @@ class SandboxCalendar:
         self.holds.hold(booking)
         return uid
 
+    def vacate(self, room_id: str, start: datetime, end: datetime) -> int:
+        """Make a room free over [start, end) for a test that needs one at a busy hour: its
+        generated bookings there are cancelled, as their organisers might have done before anyone
+        read them (gone from free/busy, the list and the export). Bookings added here or made by
+        the app stay. Returns how many were cancelled."""
+        return len(self.tenant.book.cancel_between(room_id, int(start.timestamp()), int(end.timestamp())))
+
     def check_in(self, uid: str, at: datetime | None = None, device: str = CHECK_IN_DEVICES[0]) -> None:
         """Make the booking(s) of this uid checked in at `at` (default: their start)."""
         found = [b for b in self.holds.all() if b.uid == uid]

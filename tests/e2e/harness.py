@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,25 @@ def start_bot(sandbox: Any, tmp_path: Path, sections: dict[str, Any] | None = No
     server = BackgroundServer(create_app(settings, responder, inbox)).start()
     pusher = sandbox.pusher(f"{server.url}/webhook/event")
     return RunningBot(sandbox, settings, server, responder, inbox, workers, pusher)
+
+
+def free_rooms(bot: RunningBot, start: datetime, end: datetime, count: int = 1,
+               among: Sequence[str] | None = None) -> list[str]:
+    """`count` open rooms free over [start, end), as the bot's free/busy call sees them. At a busy
+    hour (a weekday morning leaves 2 to 5 of the sandbox's 51 open rooms free for an hour) the
+    rest are made free by cancelling the generated bookings there, so a test does not depend on
+    the time of day it runs at."""
+    rooms = list(among if among is not None else bot.sandbox.calendar.open_rooms())
+    busy = bot.responder.gateway.freebusy(rooms, start, end)
+    free = [room for room in rooms if not busy.get(room)][:count]
+    for room in [r for r in rooms if r not in free]:
+        if len(free) == count:
+            break
+        bot.sandbox.calendar.vacate(room, start, end)
+        if not bot.responder.gateway.freebusy([room], start, end).get(room):  # nothing else held it
+            free.append(room)
+    assert len(free) == count, f"only {len(free)} of {count} rooms could be made free"
+    return free
 
 
 def room_name(bot: RunningBot, room_id: str) -> str:

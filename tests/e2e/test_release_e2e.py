@@ -12,7 +12,7 @@ import pytest
 from bot.config import ReleaseSettings
 from bot.digest.run import run_digests
 from bot.render.text import card_to_text
-from tests.e2e.harness import RunningBot, click, room_name, start_bot
+from tests.e2e.harness import RunningBot, click, free_rooms, room_name, start_bot
 
 ADMIN = "ou_admin_for_tests"
 
@@ -30,8 +30,7 @@ def unused_booking(bot: RunningBot, holder: Any) -> tuple[str, str, Any]:
     start, end = now - timedelta(minutes=12), now + timedelta(minutes=48)
     rooms = [r for r in bot.sandbox.calendar.open_rooms()
              if next(x.name for x in bot.sandbox.tenant.rooms if x.room_id == r).isascii()]
-    busy = bot.responder.gateway.freebusy(rooms, start, end)
-    room = next(r for r in rooms if not busy.get(r))
+    [room] = free_rooms(bot, start, end, among=rooms)
     uid = bot.sandbox.calendar.add_booking(room, start, end, holder.open_id, checkin=True)
     return room, uid, start
 

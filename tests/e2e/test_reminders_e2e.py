@@ -19,7 +19,7 @@ from bot.remind.scan import run_reminders
 from bot.render.text import card_to_text
 from bot.respond import Responder
 from bot.sandbox.messages import p2p_chat_id
-from tests.e2e.harness import RunningBot, click, room_name, start_bot
+from tests.e2e.harness import RunningBot, click, free_rooms, room_name, start_bot
 
 ADMIN = "ou_admin_for_tests"
 ON = ReleaseSettings(enabled=True, admins=(ADMIN,))
@@ -54,8 +54,7 @@ def booking_in_ten(bot: RunningBot, holder: Any, *, checkin: bool = True,
     now = bot.sandbox.now().replace(second=0, microsecond=0)
     start = now + timedelta(minutes=minutes)
     rooms = [r for r in bot.sandbox.calendar.open_rooms() if room_name(bot, r).isascii()]
-    busy = bot.responder.gateway.freebusy(rooms, now, start + timedelta(hours=1))  # its own span
-    room = next(r for r in rooms if not busy.get(r))
+    [room] = free_rooms(bot, now, start + timedelta(hours=1), among=rooms)
     uid = bot.sandbox.calendar.add_booking(room, start, start + timedelta(hours=1), holder.open_id,
                                            checkin=checkin)
     return room, uid, start

@@ -24,7 +24,7 @@ from bot.render.cards import environment, render
 from bot.render.text import card_to_text
 from bot.respond import Responder
 from bot.sandbox.cardcheck import check_card
-from tests.e2e.harness import RunningBot, start_bot
+from tests.e2e.harness import RunningBot, free_rooms, start_bot
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 QUESTIONS = {
@@ -69,8 +69,7 @@ def reminders(bot: RunningBot) -> list[dict[str, Any]]:
     rooms), and the cards after Keep and Release."""
     now = bot.sandbox.now().replace(second=0, microsecond=0)
     start = now + timedelta(minutes=10)
-    busy = bot.responder.gateway.freebusy(bot.sandbox.calendar.open_rooms(), now, start + timedelta(hours=1))
-    free = [room for room, held in busy.items() if not held][:2]
+    free = free_rooms(bot, now, start + timedelta(hours=1), count=2)
     holders = bot.sandbox.tenant.users[1], bot.sandbox.tenant.users[2]
     held = {}
     for room, holder in zip(free, holders, strict=True):

@@ -67,3 +67,19 @@ def test_private_events_have_no_organizer(fixed: Sandbox) -> None:
         item = next(i for i in data["free_busy"][booking.room_id] if i["uid"] == booking.uid)
         assert ("organizer_info" in item) is has_organizer
     assert fixed.tenant.busy(public.room_id, start, start + timedelta(days=1))
+
+
+def test_a_vacated_room_is_free_in_free_busy_and_the_list_and_keeps_added_bookings(fixed: Sandbox) -> None:
+    start, end = NOW, NOW + timedelta(hours=1)
+    ids = [r.room_id for r in fixed.tenant.rooms if r.enabled]
+    room = next(r for r in ids if fixed.tenant.busy(r, start, end))  # 10:20 on a Tuesday: busy
+    assert fixed.calendar.vacate(room, start, end) >= 1
+    _, _, data = freebusy(fixed, [room], start, end)
+    assert data["free_busy"][room] == []
+    later = end + timedelta(hours=2)
+    assert fixed.calendar.vacate(room, start, end) == 0  # gone for good, not generated again
+    uid = fixed.calendar.add_booking(room, start, end, fixed.tenant.users[0].open_id)
+    assert fixed.calendar.vacate(room, start, end) == 0  # a booking added here is not cancelled
+    _, _, data = freebusy(fixed, [room], start, later)
+    assert [i["uid"] for i in data["free_busy"][room] if i["start_time"] < end.isoformat()] == [uid]
+    assert [r.room_id for r in fixed.tenant.reservations(start, end) if r.room_id == room]
