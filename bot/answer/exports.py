@@ -4,12 +4,9 @@ reads as the usage card), for `[exports] admins` only, with the privacy settings
 file as to the cards. The Responder uploads it (im/v1/files) and replies with a file message."""
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
-
-from openpyxl import Workbook
 
 from bot.answer.bookings import names_visible
 from bot.answer.report import report_days
@@ -17,6 +14,7 @@ from bot.answer.usage import fetch
 from bot.feishu.models import Reservation
 from bot.insights import working_time
 from bot.queries import ExportBookings, Lang, Reply
+from bot.render.sheet import xlsx as sheet_file
 
 if TYPE_CHECKING:
     from bot.answer import AnswerContext
@@ -53,10 +51,8 @@ def export_bookings(query: ExportBookings, ctx: AnswerContext) -> tuple[Reply, b
 
 def xlsx(rows: Sequence[Reservation], lang: Lang, names: bool, ctx: AnswerContext) -> bytes:
     """The rows as one sheet, in the tenant's time; names and departments only where allowed."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("预订" if lang == "zh" else "Bookings")
     keep = [i for i in range(len(COLUMNS)) if names or i not in NAME_COLUMNS]
-    sheet.append([COLUMNS[i][0 if lang == "zh" else 1] for i in keep])
+    lines = []
     tz = ctx.settings.bot.tz
     by_name = {room.name: room for room in ctx.directory.rooms}
     for r in sorted(rows, key=lambda r: (r.start, r.room_name)):
@@ -65,10 +61,9 @@ def xlsx(rows: Sequence[Reservation], lang: Lang, names: bool, ctx: AnswerContex
                  _local(r.start, tz), _local(r.end, tz), r.reserver, r.department,
                  r.reservation_status, r.check_in_status, _local(r.check_in_time, tz),
                  _local(r.release_time, tz)]
-        sheet.append([cells[i] for i in keep])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        lines.append([cells[i] for i in keep])
+    return sheet_file("预订" if lang == "zh" else "Bookings",
+                      [COLUMNS[i][0 if lang == "zh" else 1] for i in keep], lines)
 
 
 def _local(at, tz) -> str:  # type: ignore[no-untyped-def]

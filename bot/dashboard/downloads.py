@@ -1,4 +1,8 @@
-"""Every dashboard table as a file: CSV (UTF-8 with a BOM, so Excel reads Chinese) or xlsx."""
+"""Every dashboard table as a file: CSV (UTF-8 with a BOM, so Excel reads Chinese) or xlsx.
+
+A spreadsheet runs a CSV cell that begins with = + - or @ as a formula, so such a text cell gets a
+leading apostrophe, which Excel and LibreOffice show as text (OWASP's advice on CSV injection);
+numbers are written as they are. The xlsx writes every string as a string (bot.render.sheet)."""
 from __future__ import annotations
 
 import csv
@@ -6,9 +10,10 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from openpyxl import Workbook
+from bot.render.sheet import xlsx
 
 Column = tuple[str, str]  # (key in the row, heading)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TYPES = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -21,16 +26,9 @@ def table_file(fmt: str, title: str, columns: Sequence[Column], rows: Sequence[d
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(headings)
-        writer.writerows(values)
+        writer.writerows([[_csv_text(cell) for cell in line] for line in values])
         return out.getvalue().encode("utf-8-sig")
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.append(headings)
-    for line in values:
-        sheet.append(line)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx(title, headings, values)
 
 
 def _cell(value: Any) -> Any:
@@ -39,3 +37,7 @@ def _cell(value: Any) -> Any:
     if isinstance(value, (int, float, str)):
         return value
     return str(value)
+
+
+def _csv_text(cell: Any) -> Any:
+    return "'" + cell if isinstance(cell, str) and cell[:1] in FORMULA_STARTS else cell

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import itertools
 import secrets
 import threading
@@ -11,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
 from werkzeug.wrappers import Response
 
 from bot.feishu.models import Reservation
+from bot.render.sheet import xlsx
 from bot.sandbox import wire
 from bot.sandbox.server import ApiError, Call, Route, ok, param_error
 from bot.sandbox.vc_api import parse_bool, parse_int, selected_rooms
@@ -49,14 +48,7 @@ def new_file_token() -> str:
 
 def build_xlsx(rows: list[Reservation], need_topic: bool) -> bytes:
     """The export sheet: the documented header row, then one row per reservation."""
-    book = Workbook(write_only=True)  # streams rows: a 20,000-row day builds in seconds, not tens
-    sheet = book.create_sheet(SHEET_TITLE)
-    sheet.append(wire.EXPORT_HEADER)
-    for row in rows:
-        sheet.append(wire.export_row(row, need_topic))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx(SHEET_TITLE, wire.EXPORT_HEADER, (wire.export_row(row, need_topic) for row in rows))
 
 
 class ExportStore:

@@ -118,3 +118,10 @@ def test_a_table_downloads_as_csv_with_a_bom_and_as_xlsx() -> None:
     assert csv.startswith(b"\xef\xbb\xbf") and csv.decode("utf-8-sig") == "Room,N,Rate\r\n珠峰,3,\r\n"
     xlsx = table_file("xlsx", "rooms", [("name", "Room")], rows)
     assert xlsx[:2] == b"PK"
+
+
+def test_a_csv_text_cell_a_spreadsheet_would_run_is_made_text() -> None:
+    rows = [{"name": name, "n": n} for name, n in (("=cmd|'/c calc'!A1", -2), ("+1", 0), ("@SUM(1)", 1),
+                                                     ("-Sales", 2), ("Han Mei", 3))]
+    csv = table_file("csv", "people", [("name", "Name"), ("n", "N")], rows).decode("utf-8-sig")
+    assert csv.splitlines()[1:] == ["'=cmd|'/c calc'!A1,-2", "'+1,0", "'@SUM(1),1", "'-Sales,2", "Han Mei,3"]
