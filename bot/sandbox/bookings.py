@@ -138,18 +138,21 @@ class BookingBook:
     def cancel_between(self, room_id: str, start: int, end: int) -> list[Booking]:
         """Cancel a room's generated bookings overlapping [start, end], as if their organisers had
         cancelled them before anyone looked: they are gone from every read from now on."""
-        first = datetime.fromtimestamp(start, self.tz).date() - timedelta(days=1)
-        last = datetime.fromtimestamp(max(start, end), self.tz).date()
         gone: list[Booking] = []
-        day = first
-        while day <= last:
+        for day in self._days_reaching(start, end):
             bookings = self.room_day(day, room_id)
             with self._lock:
                 gone += [b for b in bookings if b.overlaps(start, end)]
-                self._cancelled.update((room_id, b.uid) for b in gone)
                 bookings[:] = [b for b in bookings if not b.overlaps(start, end)]
-            day += timedelta(days=1)
+        self._cancelled.update((room_id, b.uid) for b in gone)
         return gone
+
+    def _days_reaching(self, start: int, end: int) -> list[date]:
+        """The local days whose bookings may overlap [start, end] (from the day before: a late
+        meeting runs past midnight)."""
+        first = datetime.fromtimestamp(start, self.tz).date() - timedelta(days=1)
+        last = datetime.fromtimestamp(max(start, end), self.tz).date()
+        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
     def cached(self, room_id: str) -> list[Booking]:
         """One room's bookings on the days generated so far (for finding a uid)."""
@@ -159,14 +162,10 @@ class BookingBook:
     def between(self, start: int, end: int, room_ids: Iterable[str] | None = None) -> list[Booking]:
         """Bookings overlapping [start, end], optionally only in some rooms, sorted by start then room."""
         wanted = self._room_ids if room_ids is None else [r for r in room_ids if r in self._known]
-        first = datetime.fromtimestamp(start, self.tz).date() - timedelta(days=1)
-        last = datetime.fromtimestamp(max(start, end), self.tz).date()
         found: list[Booking] = []
-        day = first
-        while day <= last:
+        for day in self._days_reaching(start, end):
             for room_id in wanted:
                 found.extend(b for b in self.room_day(day, room_id) if b.overlaps(start, end))
-            day += timedelta(days=1)
         if self.overlay is not None:
             found.extend(self.overlay.between(start, end, wanted))
         found.sort(key=lambda b: (b.start, b.room_name, b.uid))

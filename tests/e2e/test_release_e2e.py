@@ -28,8 +28,7 @@ def unused_booking(bot: RunningBot, holder: Any) -> tuple[str, str, Any]:
     """A booking that began 12 minutes ago in a free room, nobody checked in; (room, uid, start)."""
     now = bot.sandbox.now().replace(second=0, microsecond=0)
     start, end = now - timedelta(minutes=12), now + timedelta(minutes=48)
-    rooms = [r for r in bot.sandbox.calendar.open_rooms()
-             if next(x.name for x in bot.sandbox.tenant.rooms if x.room_id == r).isascii()]
+    rooms = [r for r in bot.sandbox.calendar.open_rooms() if room_name(bot, r).isascii()]
     [room] = free_rooms(bot, start, end, among=rooms)
     uid = bot.sandbox.calendar.add_booking(room, start, end, holder.open_id, checkin=True)
     return room, uid, start
