@@ -51,13 +51,19 @@ def pick(driver: Any, open_id: str) -> None:
 
 
 def click_and_load(driver: Any, css: str) -> None:
-    """Click what loads a new page, and wait until the old one is gone."""
+    """Click what loads a new page, and wait until the new one has loaded.
+
+    The old page is marked on its window; a new document has no mark. (Waiting for the old
+    <html> to go stale raced with chromedriver: asked mid-navigation it answered "Node with
+    given id does not belong to the document", a WebDriverException, not a stale element.)"""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
-    old = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("window.__roombotOldPage = true;")
     driver.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return !window.__roombotOldPage && document.readyState === 'complete';"))
 
 
 def text(driver: Any, css: str) -> str:
