@@ -88,8 +88,8 @@ class GatewayBase:
         return self._transport.deadline(self.time_budget if budget is None else budget)
 
     def _call(self, api: str, send: Callable[[], Any], deadline: Deadline, *,
-              binary: bool = False) -> Reply:
-        return self._transport.execute(api, send, deadline, binary=binary)
+              binary: bool = False, repeatable: bool = True) -> Reply:
+        return self._transport.execute(api, send, deadline, binary=binary, repeatable=repeatable)
 
     def _pages(self, api: str, fetch: Callable[[str | None], Any], items_key: str,
                deadline: Deadline) -> Iterator[dict[str, Any]]:

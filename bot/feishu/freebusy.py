@@ -80,4 +80,6 @@ class InstanceCalls(GatewayBase):
                        .uri(API_INSTANCE_REPLY).token_types({lark.AccessTokenType.TENANT})
                        .body(body).build())
             return self._client.request(request)
-        return self._call(API_INSTANCE_REPLY, send, self._deadline()).log_id or ""
+        # no idempotency key: an answer lost on the way may have ended the instance, so the
+        # release reads free/busy instead of sending it again (bot/book/release.py)
+        return self._call(API_INSTANCE_REPLY, send, self._deadline(), repeatable=False).log_id or ""

@@ -94,8 +94,13 @@ class Transport:
             self.calls.add(path)
 
     def execute(self, api: str, send: Callable[[], Any], deadline: Deadline, *,
-                binary: bool = False) -> Reply:
-        """Send via `send()` until success, a final error, or the deadline; return the Reply."""
+                binary: bool = False, repeatable: bool = True) -> Reply:
+        """Send via `send()` until success, a final error, or the deadline; return the Reply.
+
+        `repeatable=False` is for a write Feishu cannot deduplicate (no idempotency key): a 5xx
+        or an unreadable reply may have been applied, so it is raised at once for the caller to
+        look at Feishu's state, not sent again. A rate limit or a rejected token is still retried
+        (Feishu refused the call before acting on it)."""
         refreshed = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
             deadline.check(f"calling {api}")
@@ -113,7 +118,7 @@ class Transport:
                 self.drop_token()
                 refreshed = True
                 continue
-            self._wait_or_raise(api, outcome, attempt, deadline)
+            self._wait_or_raise(api, outcome, attempt, deadline, repeatable)
         raise AssertionError("unreachable: _wait_or_raise raises on the last attempt")
 
     def _wait_for_quota(self, api: str, deadline: Deadline) -> None:
@@ -149,7 +154,7 @@ class Transport:
             return garbage
 
     def _wait_or_raise(self, api: str, outcome: _Failure | _Garbage, attempt: int,
-                       deadline: Deadline) -> None:
+                       deadline: Deadline, repeatable: bool = True) -> None:
         """Sleep before the next attempt, or raise the final error for this outcome."""
         if isinstance(outcome, _Garbage):
             error: FeishuError = FeishuUnavailable(
@@ -166,6 +171,10 @@ class Transport:
             error = error_for(outcome.status, outcome.code, outcome.msg, outcome.log_id,
                               outcome.error)
             log.warning("%s failed: %s", api, error, extra={"log_id": error.log_id})
+            raise error
+        if not repeatable and reason != "rate_limited":
+            log.warning("%s: %s; not sent again (it may have been applied)", api, error,
+                        extra={"log_id": error.log_id})
             raise error
         if attempt >= MAX_ATTEMPTS or delay >= deadline.remaining():
             log.warning("%s gave up after %d attempt(s): %s", api, attempt, error,

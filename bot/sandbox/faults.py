@@ -7,8 +7,12 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+# Failures served instead of the call, and (AFTER_KINDS) failures of the answer to a call that
+# was carried out: "lost_response" answers a 504 page, "stalled_response" holds the answer for
+# `Faults.stall_seconds` (long enough for a test to kill the caller while it waits).
+AFTER_KINDS = ("lost_response", "stalled_response")
 FAULT_KINDS = ("rate_limit", "server_error", "bad_gateway", "token_expired", "permission",
-               "method_rate_limit", "app_rate_limit")
+               "method_rate_limit", "app_rate_limit", *AFTER_KINDS)
 # The calendar APIs' own throttles (HTTP 429) [DOC 创建日程 错误码]: per method and per app.
 CALENDAR_LIMIT_CODES = {"method_rate_limit": (190004, "method rate limited"),
                         "app_rate_limit": (190005, "app rate limited")}
@@ -79,6 +83,7 @@ class Faults:
         self.export_polls = 1  # GET /exports/:task_id answers "processing" this many times first ...
         self.export_seconds = 0.0  # ... and for at least this long after the task was created
         self.export_failure = ""  # non-empty: export tasks end with status 2 and this fail_msg
+        self.stall_seconds = 30.0  # how long a "stalled_response" holds its answer
         self.limiter = RateLimiter()
         self._injections: list[Injection] = []
         self._lock = threading.Lock()

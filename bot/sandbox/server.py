@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from bot.sandbox.faults import CALENDAR_LIMIT_CODES
+from bot.sandbox.faults import AFTER_KINDS, CALENDAR_LIMIT_CODES, Injection
 
 if TYPE_CHECKING:
     from bot.sandbox.sandbox import Sandbox
@@ -143,13 +143,19 @@ class SandboxApp:
             time.sleep(self.sb.faults.latency)
         try:
             route, params = self.match(request)
-            fault = self.injected(route, request.path, log_id)
-            if fault is not None:
-                return fault
+            injection = self.sb.faults.take(request.path)
+            if injection is not None and injection.kind not in AFTER_KINDS:
+                return self.injected(route, injection, request.path)
             if route.auth:
                 self.check_token(request)
             self.check_quota(route)
-            return route.handler(Call(self.sb, request, params, log_id))
+            if injection is None:
+                return route.handler(Call(self.sb, request, params, log_id))
+            try:  # carried out (or refused); whichever it answers is lost or late
+                response = route.handler(Call(self.sb, request, params, log_id))
+            except ApiError as err:
+                response = error_response(err, log_id)
+            return self.answer_after(injection, response)
         except ApiError as err:
             return error_response(err, log_id)
         except Exception:  # a sandbox bug must still look like Feishu, not a Werkzeug page
@@ -169,11 +175,18 @@ class SandboxApp:
             raise ApiError(400, 99991301, f"method {request.method} not allowed on {request.path}")
         raise ApiError(404, 99991201, f"404 page not found: {request.path}")
 
-    def injected(self, route: Route, path: str, log_id: str) -> Response | None:
-        """The reply for an injected fault on this path, if one is armed."""
-        injection = self.sb.faults.take(path)
-        if injection is None:
-            return None
+    def answer_after(self, injection: Injection, response: Response) -> Response:
+        """The answer to a call that was carried out: a gateway timeout page, or the answer late."""
+        if injection.kind == "stalled_response":
+            time.sleep(self.sb.faults.stall_seconds)
+            return response
+        page = "<html><head><title>504 Gateway Time-out</title></head><body>504 Gateway Time-out</body></html>"
+        lost = Response(page, status=504, content_type="text/html; charset=utf-8")
+        lost.feishu_code = 0  # type: ignore[attr-defined]
+        return lost
+
+    def injected(self, route: Route, injection: Injection, path: str) -> Response:
+        """The reply for an injected fault served instead of the call."""
         kind = injection.kind
         if kind == "bad_gateway":
             page = "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"

@@ -155,3 +155,27 @@ def test_token_rejected_twice_is_not_retried_forever(sb: Sandbox, gw: FeishuGate
         gw.room_levels()
     assert info.value.code == 99991663
     assert gw.calls.by_path["/open-apis/vc/v1/room_levels/:room_level_id"] == 2
+
+
+REPLY = "/open-apis/meeting_room/instance/reply"
+
+
+@pytest.mark.parametrize("fault", ["server_error", "bad_gateway", "lost_response"])
+def test_instance_reply_is_not_sent_again_after_an_answer_that_may_hide_a_success(
+        sb: Sandbox, gw: FeishuGateway, slept: Sleeps, fault: str) -> None:
+    """instance/reply has no idempotency key: a 5xx or an unreadable answer may have ended the
+    instance, so it is raised for the release to read free/busy, not retried."""
+    sb.faults.inject(REPLY, fault, times=1)
+    with pytest.raises(FeishuUnavailable):
+        gw.release_instance("omm_nowhere", "uid_nowhere", 0)
+    assert gw.calls.by_path[REPLY] == 1 and slept == []
+
+
+def test_instance_reply_is_retried_after_a_rate_limit(sb: Sandbox, gw: FeishuGateway,
+                                                       slept: Sleeps) -> None:
+    """A 429 is refused before Feishu acts, so sending it again is safe."""
+    sb.faults.inject(REPLY, "rate_limit", times=1)
+    with pytest.raises(FeishuError) as info:  # the second try reaches the room: no such event
+        gw.release_instance("omm_nowhere", "uid_nowhere", 0)
+    assert not isinstance(info.value, (FeishuUnavailable, RateLimited))
+    assert gw.calls.by_path[REPLY] == 2 and len(slept) == 1

@@ -1,9 +1,11 @@
 """POST meeting_room/instance/reply through lark-oapi's raw request: single instances, whole series, 105003."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
-from sandbox_calendar_helpers import book, free_slot, freebusy, instance_reply, uid_of
+import lark_oapi as lark
+from sandbox_calendar_helpers import book, client, free_slot, freebusy, instance_reply, uid_of
 from sandbox_helpers import NOW, SH, get
 
 from bot.sandbox import Sandbox
@@ -124,3 +126,25 @@ def test_ending_the_apps_booking_early(cal: Sandbox) -> None:
     assert instance_reply(cal, room, uid_of(event_id), 0, "ENDED_BEFORE_DUE")[:2] == (200, 0)
     item = next(i for i in freebusy(cal, room, start, end) if i["uid"] == uid_of(event_id))
     assert item["end_time"] == NOW.isoformat()
+
+
+def test_a_lost_answer_still_ends_the_instance_and_a_stalled_one_comes_late(fixed: Sandbox) -> None:
+    """The fault kinds that fail the answer, not the call: "lost_response" (a 504 page) and
+    "stalled_response" (held for faults.stall_seconds); either way Feishu did end the instance."""
+    running = running_series_instance(fixed)
+    fixed.faults.inject("/instance/reply", "lost_response")
+    request = (lark.BaseRequest.builder().http_method(lark.HttpMethod.POST)
+               .uri("/open-apis/meeting_room/instance/reply").token_types({lark.AccessTokenType.TENANT})
+               .body({"room_id": running.room_id, "uid": running.uid, "original_time": running.start,
+                      "status": "ENDED_BEFORE_DUE"}).build())
+    reply = client(fixed).request(request)
+    assert reply.raw.status_code == 504 and b"Gateway Time-out" in reply.raw.content
+    assert [(r.room_id, r.uid) for r in fixed.calendar.instance_replies] == [(running.room_id, running.uid)]
+    item = next(i for i in freebusy(fixed, running.room_id, MIDNIGHT, MIDNIGHT + timedelta(days=1))
+                if i["uid"] == running.uid and i["start_time"].startswith("2025-03-04"))
+    assert item["end_time"] == NOW.isoformat()  # ended, though the caller never heard
+    fixed.faults.stall_seconds = 0.3
+    fixed.faults.inject("/instance/reply", "stalled_response")
+    began = time.monotonic()
+    assert instance_reply(fixed, running.room_id, running.uid, running.start, "ENDED_BEFORE_DUE")[:2] == (200, 0)
+    assert time.monotonic() - began >= 0.3
