@@ -26,7 +26,7 @@ from bot.answer.router import answer
 from bot.book.desk import BookingDesk, Refused
 from bot.book.flow import Booker
 from bot.book.keys import click_key, message_key
-from bot.book.release import AlreadyFree, NotAllowed, release
+from bot.book.release import AlreadyFree, InProgress, NotAllowed, StillHeld, release
 from bot.book.rules import RulesCache
 from bot.config import Settings
 from bot.directory.cache import DirectoryCache
@@ -271,7 +271,8 @@ class Responder:
 
     def _answer_click(self, action: CardAction, lang: Lang) -> Card:
         # A click does not say which kind of chat it came from: assume the stricter group rules.
-        ctx = self.context(action.chat_id, "group", action.operator_open_id)
+        ctx = replace(self.context(action.chat_id, "group", action.operator_open_id),
+                      click=click_key(action.operator_open_id, action.message_id, action.value))
         if is_room_finder(action.value, action.form_value):
             return render(self._answer_form(action, lang, ctx))
         try:
@@ -281,8 +282,7 @@ class Responder:
             return render(Reply("expired", {}, lang))
         logs.bind(kind=query_kind(query))
         if isinstance(query, Book):
-            key = click_key(action.operator_open_id, action.message_id, action.value)
-            reply, started = self.bookings.start(query, ctx, key=key, message_id=action.message_id,
+            reply, started = self.bookings.start(query, ctx, key=ctx.click, message_id=action.message_id,
                                                  source="click")
             if started is not None:
                 self._queue(BookingJob(started.key))
@@ -372,6 +372,13 @@ class Responder:
         except AlreadyFree:
             raise Refused(query.lang, f"{name} 已经释放了。", f"{name} is already released.",
                           kind="info") from None
+        except InProgress:
+            raise Refused(query.lang, f"{name} 正在释放，请稍候。", f"{name} is being released right now.",
+                          kind="info") from None
+        except StillHeld:
+            raise Refused(query.lang, f"飞书暂时没有响应，{name} 仍被占用。请稍后再点“释放”。",
+                          f"Feishu did not answer, so {name} is still booked. Try Release again in a moment.",
+                          kind="error") from None
         note = (f"已释放：{name} 从 {free_from:%H:%M} 起空闲。" if query.lang == "zh"
                 else f"Released: {name} is free again from {free_from:%H:%M}.")
         return answer_current_no_shows(CurrentNoShows(query.lang, query.place), ctx, note)

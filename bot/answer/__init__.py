@@ -30,5 +30,6 @@ class AnswerContext:
     chat_type: str = "p2p"  # "p2p" or "group"
     user_open_id: str = ""
     store: Store | None = None
+    click: str = ""  # the idempotency key of the card click being answered ("" for a message)
     fresh: bool = False  # read Feishu now, not the ledger cache (the card's Refresh button)
     rules: RulesCache | None = None  # the rooms' booking rules (None: offer no Book buttons)

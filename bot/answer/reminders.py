@@ -11,7 +11,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.book.desk import Refused
-from bot.book.release import AlreadyFree, NotAllowed, free_again_from, release
+from bot.book.release import (
+    AlreadyFree,
+    InProgress,
+    NotAllowed,
+    StillHeld,
+    free_again_from,
+    release,
+)
 from bot.queries import ChangeBooking, Lang, ReminderChoice, RemindMe, Reply
 from bot.understand import actions
 
@@ -83,6 +90,13 @@ def _release(row: Reminder, lang: Lang, ctx: AnswerContext) -> Reply:
     except AlreadyFree:
         ctx.store.move_reminder(row.room_id, row.uid, row.start, "released", was=row.state)
         raise Refused(lang, f"{name} 已经释放了。", f"{name} is already released.", kind="info") from None
+    except InProgress:
+        raise Refused(lang, f"{name} 正在释放，请稍候。", f"{name} is being released right now.",
+                      kind="info") from None
+    except StillHeld:
+        raise Refused(lang, f"飞书暂时没有响应，{name} 仍被占用。请稍后再点“释放”。",
+                      f"Feishu did not answer, so {name} is still booked. Try Release again in a moment.",
+                      kind="error") from None
     ctx.store.move_reminder(row.room_id, row.uid, row.start, "released", was=row.state)
     row = ctx.store.reminder(row.room_id, row.uid, row.start) or row
     free = free_again_from(row.room_id, row.start, row.end, ctx)

@@ -1,5 +1,6 @@
 """roombot's state in SQLite or PostgreSQL: the inbox, subscriptions, digest claims, leases, facts,
-the room directory's snapshot, the bookings ledger, the audit log, reminders and conversations.
+the room directory's snapshot, the bookings and releases ledgers, the audit log, reminders and
+conversations.
 
     store = Store.open("sqlite:///roombot.db")   # or postgresql://…; the schema is migrated
 """
@@ -14,6 +15,7 @@ from bot.store.bookings import BOOKING_SQL, AuditRow, Booking, BookingTable
 from bot.store.db import MIGRATIONS, Backend, Database, StoreError
 from bot.store.events import EVENT_SQL, EventTable, InboundEvent
 from bot.store.leases import LEASE_SQL, LeaseTable
+from bot.store.releases import RELEASE_SQL, ReleaseRow, ReleaseTable
 from bot.store.reminders import REMINDER_SQL, Reminder, ReminderTable
 from bot.store.subscriptions import (
     SUBSCRIPTION_SQL,
@@ -25,16 +27,16 @@ from bot.store.subscriptions import (
 
 MAX_EVENT_ATTEMPTS = 5
 
-__all__ = ["MIGRATIONS", "AuditRow", "Booking", "DigestClaim", "DirectorySnapshot", "InboundEvent", "Reminder", "Store", "StoreError",
-           "Subscription", "digest_uuid"]
+__all__ = ["MIGRATIONS", "AuditRow", "Booking", "DigestClaim", "DirectorySnapshot", "InboundEvent", "ReleaseRow", "Reminder",
+           "Store", "StoreError", "Subscription", "digest_uuid"]
 
 
-class Store(EventTable, SubscriptionTable, LeaseTable, DirectoryTable, BookingTable, ReminderTable,
-            Database):
+class Store(EventTable, SubscriptionTable, LeaseTable, DirectoryTable, BookingTable, ReleaseTable,
+            ReminderTable, Database):
     """All of roombot's persistent state behind one small API; open with `Store.open(url)`."""
 
     SQL: ClassVar[dict[str, str]] = {**EVENT_SQL, **SUBSCRIPTION_SQL, **LEASE_SQL, **DIRECTORY_SQL,
-                                **BOOKING_SQL, **REMINDER_SQL}
+                                **BOOKING_SQL, **RELEASE_SQL, **REMINDER_SQL}
 
     def __init__(self, backend: Backend, *, clock: Callable[[], float] = time.time,
                  max_attempts: int = MAX_EVENT_ATTEMPTS) -> None:

@@ -90,6 +90,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             chat_id TEXT NOT NULL, open_id TEXT NOT NULL, data TEXT NOT NULL,
             saved_at {real} NOT NULL, PRIMARY KEY (chat_id, open_id))""",
     ),
+    (  # 8: the releases ledger: a row per instance given back, written before instance/reply
+        """CREATE TABLE releases (
+            target TEXT PRIMARY KEY, click TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,
+            source TEXT NOT NULL, room_id TEXT NOT NULL, uid TEXT NOT NULL,
+            start_ts {real} NOT NULL, end_ts {real} NOT NULL, holder TEXT NOT NULL,
+            status TEXT NOT NULL, log_id TEXT NOT NULL, note TEXT NOT NULL,
+            created_at {real} NOT NULL, updated_at {real} NOT NULL)""",
+        "CREATE INDEX releases_status ON releases (status, created_at)",
+    ),
 )
 
 DIALECTS = {

@@ -3,6 +3,7 @@ through meeting_room/instance/reply, refusals audited, a recurring series releas
 at a time, and a stale original_time retried once."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,17 @@ import pytest
 from bot.config import ReleaseSettings
 from bot.digest.run import run_digests
 from bot.render.text import card_to_text
-from tests.e2e.harness import RunningBot, click, free_rooms, room_name, start_bot
+from bot.store import Store
+from tests.e2e.harness import (
+    RunningBot,
+    click,
+    free_port,
+    free_rooms,
+    room_name,
+    serve,
+    serve_config,
+    start_bot,
+)
 
 ADMIN = "ou_admin_for_tests"
 
@@ -113,3 +124,107 @@ def test_the_daily_digest_leads_admins_to_the_current_no_shows_and_their_release
     unused = click(bot, record, value, ADMIN).json["card"]["data"]
     answer = click(bot, record, release_button(unused, room_name(bot, room)), ADMIN).json
     assert "Released:" in str(card_to_text(answer["card"]["data"]))
+
+
+def test_an_answer_lost_on_the_way_is_confirmed_by_free_busy_not_sent_twice(bot: RunningBot) -> None:
+    """instance/reply has no idempotency key: Feishu ends the instance, its answer is lost (a 504),
+    and the release reads free/busy instead of calling again; the audit row says so, once."""
+    holder = bot.sandbox.tenant.users[4]
+    room, uid, start = unused_booking(bot, holder)
+    name = room_name(bot, room)
+    record = bot.ask("current no-shows")
+    bot.sandbox.faults.inject("/meeting_room/instance/reply", "lost_response")
+    answer = click(bot, record, release_button(record.content, name), ADMIN).json
+    assert f"Released: {name} is free again from" in str(card_to_text(answer["card"]["data"]))
+    assert len(bot.sandbox.calls_to("/meeting_room/instance/reply")) == 1  # not sent again
+    [reply] = bot.sandbox.calendar.instance_replies
+    assert (reply.room_id, reply.uid, reply.original_time) == (room, uid, int(start.timestamp()))
+    [audit] = bot.responder.store.audit_since(0, "release")
+    assert (audit.actor, audit.detail["how"], audit.log_id) == (ADMIN, "confirmed by free/busy", "")
+    assert bot.responder.store.release_row(audit.target).status == "released"
+    again = click(bot, record, release_button(record.content, name), ADMIN).json
+    assert "already released" in again["toast"]["content"]
+    assert len(bot.responder.store.audit_since(0, "release")) == 1
+
+
+def test_an_outage_is_a_toast_and_any_click_may_release_it_after(bot: RunningBot) -> None:
+    """Feishu fails the call without acting on it: a toast says the room is still booked and the
+    card keeps its Release button; free/busy shows it held, so the ledger row is not left blocking
+    (a new card's click, minutes later or at once, releases it, audited once with the log_id)."""
+    holder = bot.sandbox.tenant.users[6]
+    room, _uid, _start = unused_booking(bot, holder)
+    name = room_name(bot, room)
+    record = bot.ask("current no-shows")
+    bot.sandbox.faults.inject("/meeting_room/instance/reply", "server_error")
+    failed = click(bot, record, release_button(record.content, name), ADMIN).json
+    assert set(failed) == {"toast"} and failed["toast"]["type"] == "error"  # the card stays
+    assert failed["toast"]["content"] == (f"Feishu did not answer, so {name} is still booked. "
+                                          "Try Release again in a moment.")
+    assert bot.sandbox.calendar.instance_replies == []
+    now = bot.sandbox.now()
+    assert bot.responder.gateway.freebusy([room], now, now + timedelta(minutes=5)).get(room)
+    assert bot.responder.store.releases_calling() == []  # failed, not left "calling"
+    assert bot.responder.store.audit_since(0, "release") == []
+    fresh = bot.ask("current no-shows")  # another card: another click key
+    answer = click(bot, fresh, release_button(fresh.content, name), ADMIN).json
+    assert f"Released: {name} is free again from" in str(card_to_text(answer["card"]["data"]))
+    assert len(bot.sandbox.calendar.instance_replies) == 1
+    [audit] = bot.responder.store.audit_since(0, "release")
+    assert audit.detail["how"] == "answered" and audit.log_id
+
+
+def test_kill_9_after_feishu_ended_the_instance_is_resumed_to_one_audited_release(
+        bot: RunningBot, tmp_path: Path) -> None:
+    """`roombot serve` dies while Feishu's answer to instance/reply is on its way (the instance has
+    ended; the audit row is not written). The next process takes the click from the inbox, finds
+    the ledger row still `calling`, reads free/busy, and completes it: one call, one audit row,
+    and the card patched to say the room is free."""
+    sandbox = bot.sandbox
+    room, uid, start = unused_booking(bot, sandbox.tenant.users[7])
+    name = room_name(bot, room)
+    port = free_port()
+    config = serve_config(sandbox, tmp_path, port)
+    config.write_text(config.read_text() + f'\n[reminders]\nadmins = ["{ADMIN}"]\n')
+    store = Store.open(f"sqlite:///{tmp_path / 'serve.db'}")
+    target = f"{room}/{uid}/{int(start.timestamp())}"
+    running = serve(sandbox, config, port)
+    try:
+        pusher = sandbox.pusher(running.webhook_url)
+        before = len(sandbox.sent)
+        assert pusher.message("current no-shows").status == 200
+        record = sandbox.wait_for_sent(before + 1, timeout=60)[-1]
+        sandbox.faults.stall_seconds = 30
+        sandbox.faults.inject("/meeting_room/instance/reply", "stalled_response")
+        push = pusher.card_action(release_button(record.content, name), message_id=record.message_id,
+                                  chat_id=record.chat_id, operator=ADMIN)
+        assert push.status == 200 and "toast" in push.json  # "the card will update shortly"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not sandbox.calendar.instance_replies:
+            time.sleep(0.02)
+        assert len(sandbox.calendar.instance_replies) == 1  # Feishu has ended it ...
+        row = store.release_row(target)
+        assert row is not None and row.status == "calling"  # ... and roombot has not kept the answer
+        running.kill()
+    except BaseException:
+        running.kill()
+        raise
+    sandbox.faults.clear()
+    assert store.audit_since(0, "release") == []
+    again = serve(sandbox, config, port)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not store.audit_since(0, "release"):
+            time.sleep(0.2)
+        [audit] = store.audit_since(0, "release")
+        assert (audit.actor, audit.target, audit.detail["how"]) == (ADMIN, target, "confirmed by free/busy")
+        assert store.release_row(target).status == "released"
+        assert len(sandbox.calendar.instance_replies) == 1  # never sent twice (each call is one)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(
+                f"Released: {name} is free again from" in str(card_to_text(c)) for c in record.patches):
+            time.sleep(0.1)
+        assert any(f"Released: {name} is free again from" in str(card_to_text(c)) for c in record.patches), \
+            [str(card_to_text(c))[:300] for c in record.patches]
+    finally:
+        again.kill()
+        store.close()
