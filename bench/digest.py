@@ -1,6 +1,6 @@
 """Benchmark the daily and weekly digests on a big tenant: Feishu calls, CPU seconds, peak memory.
 
-    .venv/bin/python -m bench.digest [--rooms 2000] [--cold] [--no-weekly]
+    .venv/bin/python -m bench.digest [--rooms 2000] [--cold] [--no-weekly] [--profile DIR]
 
 The sandbox (2,000 rooms, ~20,000 bookings a weekday) runs in this process; every digest runs in a
 fresh child interpreter, as `roombot digest` would from cron, against the sandbox over HTTP, with
@@ -12,7 +12,8 @@ cannot tell one child from another). Steady state: the days the digests look bac
 remembered, as `serve`'s history job leaves them (bot/digest/history.py), which a warm-up child
 does first. One chunk of that history job (what a new subscription costs in the background) is
 measured too. `--cold` also measures both digests with a store that has nothing but the directory.
-Prints numbers; not part of the tests.
+`--profile DIR` writes each measured child's cProfile stats to DIR/<mode>.prof (its CPU figures
+then include the profiler's own cost). Prints numbers; not part of the tests.
 """
 from __future__ import annotations
 
@@ -140,12 +141,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rooms", type=int, default=2000)
     parser.add_argument("--cold", action="store_true", help="also both digests with a cold store (only the directory known)")
     parser.add_argument("--no-weekly", action="store_true", help="only the daily digest")
+    parser.add_argument("--profile", metavar="DIR", help="write each measured child's cProfile stats here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--config", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
+        profile_dir = os.environ.get("ROOMBOT_BENCH_PROFILE")
+        if profile_dir and args.child not in ("import", "warm", "warm-directory"):
+            import cProfile
+
+            with cProfile.Profile() as profiler:
+                result = _child(args.child, args.config)
+            profiler.dump_stats(str(Path(profile_dir) / f"{args.child}.prof"))
+            _report(result)
+            return
         _report(_child(args.child, args.config))
         return
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+        os.environ["ROOMBOT_BENCH_PROFILE"] = str(Path(args.profile).resolve())
     from bot.sandbox import Sandbox
 
     started = time.perf_counter()
