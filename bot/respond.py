@@ -19,14 +19,13 @@ from typing import Any
 
 from bot.answer import AnswerContext, errors, finder
 from bot.answer.exports import export_bookings
-from bot.answer.releases import answer_current_no_shows
+from bot.answer.releases import answer_release
 from bot.answer.reminders import answer_reminder_choice
 from bot.answer.report import LIST_DAYS, report_days
 from bot.answer.router import answer
 from bot.book.desk import BookingDesk, Refused
 from bot.book.flow import Booker
 from bot.book.keys import click_key, message_key
-from bot.book.release import AlreadyFree, InProgress, NotAllowed, StillHeld, release
 from bot.book.rules import RulesCache
 from bot.config import Settings
 from bot.directory.cache import DirectoryCache
@@ -38,7 +37,6 @@ from bot.observe import logs, metrics
 from bot.queries import (
     Book,
     ChangeBooking,
-    CurrentNoShows,
     ExportBookings,
     Help,
     Lang,
@@ -295,7 +293,7 @@ class Responder:
         if isinstance(query, MyBookings):
             return self._answer_booking(query, ctx, None, None)
         if isinstance(query, ReleaseInstance):
-            return render(self._release(query, ctx))
+            return render(answer_release(query, ctx))
         if isinstance(query, ReminderChoice):
             return render(answer_reminder_choice(query, ctx))
         if action.value.get("fresh") is True:  # Refresh: read Feishu, not the ledger cache
@@ -358,30 +356,6 @@ class Responder:
         key = self.gateway.upload_file(name, data)
         self.gateway.reply_file(message.message_id, key, uuid=send_uuid("file:" + message.dedupe_key))
         return replace(reply, data={**reply.data, "sent": True})
-
-    def _release(self, query: ReleaseInstance, ctx: AnswerContext) -> Reply:
-        """A Release click: end the instance if the clicker holds it or is an admin; the card
-        again, saying what happened (a refusal is a toast, and audited)."""
-        room = ctx.directory.room(query.room_id)
-        name = room.name if room else query.room_id
-        try:
-            free_from, _log_id = release(query.room_id, query.uid, query.start, ctx, "no_shows_card")
-        except NotAllowed:
-            raise Refused(query.lang, "只有预订人本人或管理员可以释放这个会议室。",
-                          "Only the person who booked it or an admin can release it.") from None
-        except AlreadyFree:
-            raise Refused(query.lang, f"{name} 已经释放了。", f"{name} is already released.",
-                          kind="info") from None
-        except InProgress:
-            raise Refused(query.lang, f"{name} 正在释放，请稍候。", f"{name} is being released right now.",
-                          kind="info") from None
-        except StillHeld:
-            raise Refused(query.lang, f"飞书暂时没有响应，{name} 仍被占用。请稍后再点“释放”。",
-                          f"Feishu did not answer, so {name} is still booked. Try Release again in a moment.",
-                          kind="error") from None
-        note = (f"已释放：{name} 从 {free_from:%H:%M} 起空闲。" if query.lang == "zh"
-                else f"Released: {name} is free again from {free_from:%H:%M}.")
-        return answer_current_no_shows(CurrentNoShows(query.lang, query.place), ctx, note)
 
     def _queue(self, job: BookingJob) -> None:
         """Record a booking job in the inbox (once per booking) and wake a worker."""

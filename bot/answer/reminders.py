@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.answer.releases import refusal
 from bot.book.desk import Refused
 from bot.book.release import (
     AlreadyFree,
@@ -84,19 +85,10 @@ def _release(row: Reminder, lang: Lang, ctx: AnswerContext) -> Reply:
     name = room.name if room else row.room_id
     try:
         release(row.room_id, row.uid, int(row.start), ctx, "reminder_card")
-    except NotAllowed:
-        raise Refused(lang, "只有预订人本人或管理员可以释放这个会议室。",
-                      "Only the person who booked it or an admin can release it.") from None
-    except AlreadyFree:
-        ctx.store.move_reminder(row.room_id, row.uid, row.start, "released", was=row.state)
-        raise Refused(lang, f"{name} 已经释放了。", f"{name} is already released.", kind="info") from None
-    except InProgress:
-        raise Refused(lang, f"{name} 正在释放，请稍候。", f"{name} is being released right now.",
-                      kind="info") from None
-    except StillHeld:
-        raise Refused(lang, f"飞书暂时没有响应，{name} 仍被占用。请稍后再点“释放”。",
-                      f"Feishu did not answer, so {name} is still booked. Try Release again in a moment.",
-                      kind="error") from None
+    except (NotAllowed, AlreadyFree, InProgress, StillHeld) as exc:
+        if isinstance(exc, AlreadyFree):
+            ctx.store.move_reminder(row.room_id, row.uid, row.start, "released", was=row.state)
+        raise refusal(exc, lang, name) from None
     ctx.store.move_reminder(row.room_id, row.uid, row.start, "released", was=row.state)
     row = ctx.store.reminder(row.room_id, row.uid, row.start) or row
     free = free_again_from(row.room_id, row.start, row.end, ctx)
