@@ -1,10 +1,9 @@
 """The bookings ledger and the audit log, the same on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import threading
-
 from bot.store import Booking, Store
 from tests.clocks import SettableClock
+from tests.store.conftest import at_once
 
 
 def booking(key: str = "k" * 40, **changes: object) -> Booking:
@@ -39,17 +38,7 @@ def test_each_step_is_compare_and_set_and_kept_in_the_history(store: Store,
 
 def test_only_one_of_two_racing_hands_moves_a_booking(store: Store) -> None:
     row, _ = store.begin_booking(booking())
-    results: list[object] = []
-    start = threading.Barrier(2)
-
-    def cancel() -> None:
-        start.wait()
-        results.append(store.advance_booking(row, "cancelled", "race"))
-    threads = [threading.Thread(target=cancel) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = at_once(lambda: store.advance_booking(row, "cancelled", "race"))
     assert sum(r is not None for r in results) == 1
 
 

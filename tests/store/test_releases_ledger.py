@@ -2,11 +2,10 @@
 the call, moved by compare-and-set, and audited in the same transaction as its completion."""
 from __future__ import annotations
 
-import threading
-
 from bot.store import ReleaseRow, Store
 from bot.store.releases import CLAIM_SECONDS
 from tests.clocks import SettableClock
+from tests.store.conftest import at_once
 
 TARGET = "omm_1/uid_1/1763010000"
 
@@ -39,17 +38,7 @@ def test_completing_a_row_adds_its_audit_row_once(store: Store, clock: SettableC
 
 def test_only_one_of_two_racing_hands_completes_a_release(store: Store) -> None:
     calling, _ = store.begin_release(row())
-    results: list[object] = []
-    start = threading.Barrier(2)
-
-    def complete() -> None:
-        start.wait()
-        results.append(store.move_release(calling, "released", audit={"how": "race"}))
-    threads = [threading.Thread(target=complete) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = at_once(lambda: store.move_release(calling, "released", audit={"how": "race"}))
     assert sum(r is not None for r in results) == 1
     assert len(store.audit_since(0, "release")) == 1
 
